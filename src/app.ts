@@ -1,0 +1,61 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createServices, type AppDeps, type Services } from './container.js';
+import { newId } from './lib/ids.js';
+import errorsPlugin from './plugins/errors.js';
+import securityPlugin from './plugins/security.js';
+import swaggerPlugin from './plugins/swagger.js';
+import authPlugin from './plugins/auth.js';
+import { healthRoutes } from './plugins/health.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
+import { catalogRoutes } from './modules/catalog/catalog.routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+    services: Services;
+  }
+}
+
+export type { AppDeps };
+
+/** Builds the whole HTTP application. Used by the server, the CLI tools and every test. */
+export async function buildApp(deps: AppDeps, services: Services = createServices(deps)): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    trustProxy: config.TRUST_PROXY,
+    // Accept a caller's request id only when it is a sane token; otherwise mint one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : newId();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON only (multipart is added where uploads are accepted): anything else is a 415, not a 400.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', deps);
+  app.decorate('services', services);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, { corsOrigins: config.CORS_ORIGINS });
+  await app.register(swaggerPlugin);
+  await app.register(authPlugin, { tokens: services.tokens });
+
+  await app.register(healthRoutes);
+  await app.register(accountsRoutes, {
+    loginPerAccount: config.LOGIN_MAX_PER_ACCOUNT_PER_MINUTE,
+    loginPerIp: config.LOGIN_MAX_PER_IP_PER_MINUTE,
+  });
+  await app.register(catalogRoutes);
+
+  return app;
+}

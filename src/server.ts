@@ -1,0 +1,39 @@
+import closeWithGrace from 'close-with-grace';
+import { loadConfig } from './config.js';
+import { buildApp } from './app.js';
+import { openInfrastructure } from './boot.js';
+import { createServices } from './container.js';
+import { systemClock } from './lib/clock.js';
+
+/** Listens and shuts down gracefully; everything else is built by buildApp. */
+async function main() {
+  const config = loadConfig();
+  const bootLog = (msg: string) => console.log(JSON.stringify({ level: 30, time: Date.now(), msg }));
+  const infra = await openInfrastructure(config, bootLog);
+  const deps = { config, database: infra.database, clock: systemClock, keys: infra.keys };
+  const services = createServices(deps);
+
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const { created } = await services.accounts.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+    bootLog(`platform admin ${config.ADMIN_EMAIL} ${created ? 'created' : 'present'}`);
+  }
+  if (infra.firstStart && config.SEED) {
+    const { loadSeeds } = await import('../seeds/load.js');
+    const counts = await loadSeeds(infra.database.db, services);
+    bootLog(`first start: demo data loaded (${JSON.stringify(counts)}); set SEED=false to skip`);
+  }
+
+  const app = await buildApp(deps, services);
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await infra.close();
+  });
+  await app.listen({ host: config.HOST, port: config.PORT });
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

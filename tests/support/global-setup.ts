@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { createDatabase } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
+import { createCatalogService } from '../../src/modules/catalog/catalog.service.js';
+import { catalogRepo } from '../../src/modules/catalog/catalog.repo.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** server URL without a database name, e.g. postgres://u:p@127.0.0.1:5432 */
+    pgServerUrl: string;
+    templateDatabase: string;
+  }
+}
+
+const TEMPLATE = 'techbridge_template';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/**
+ * Starts one PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL names a server),
+ * migrates a template database once; every test file clones it (tests/support/db.ts).
+ */
+export default async function setup(project: TestProject) {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let serverUrl: string;
+  if (process.env.TEST_DATABASE_URL) {
+    serverUrl = process.env.TEST_DATABASE_URL.replace(/\/[^/]*$/, '');
+  } else {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'techbridge-test-'));
+    embedded = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    serverUrl = embedded.url('').replace(/\/$/, '');
+  }
+
+  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
+  const database = createDatabase(`${serverUrl}/${TEMPLATE}`, 2);
+  await runMigrations(database.pool);
+  await createCatalogService().syncToDatabase(database.db, catalogRepo);
+  await database.close();
+  await admin.end();
+
+  project.provide('pgServerUrl', serverUrl);
+  project.provide('templateDatabase', TEMPLATE);
+
+  return async () => {
+    await embedded?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+}
