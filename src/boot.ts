@@ -11,8 +11,6 @@ export interface Infrastructure {
   database: Database;
   keys: SigningKeys;
   embedded: EmbeddedDatabase | undefined;
-  /** true when the embedded database was created by this start (first run) */
-  firstStart: boolean;
   close: () => Promise<void>;
 }
 
@@ -37,7 +35,6 @@ export async function openInfrastructure(config: Config, log: (msg: string) => v
       database,
       keys,
       embedded,
-      firstStart: embedded?.created ?? false,
       close: async () => {
         await database.close();
         await embedded?.stop();

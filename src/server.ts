@@ -17,10 +17,12 @@ async function main() {
     const { created } = await services.accounts.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
     bootLog(`platform admin ${config.ADMIN_EMAIL} ${created ? 'created' : 'present'}`);
   }
-  if (infra.firstStart && config.SEED) {
+  // The embedded (development) database gets the demo data; the loader is idempotent, so a first
+  // start that was interrupted half-way is completed by the next one. SEED=false skips it.
+  if (infra.embedded && config.SEED) {
     const { loadSeeds } = await import('../seeds/load.js');
     const counts = await loadSeeds(infra.database.db, services);
-    bootLog(`first start: demo data loaded (${JSON.stringify(counts)}); set SEED=false to skip`);
+    bootLog(`demo data present (${JSON.stringify(counts)}); set SEED=false to skip`);
   }
 
   const app = await buildApp(deps, services);

@@ -27,6 +27,8 @@ export default fp(
           { name: 'Needs', description: '技术需求' },
           { name: 'Operations', description: 'Health and documentation' },
         ],
+        // Public operations accept an optional token (owners see more); routes that require one override this.
+        security: [{}, { bearerAuth: [] }],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
         },

@@ -35,10 +35,7 @@ export const catalogRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       reply.header('cache-control', 'public, max-age=3600');
-      const items = catalog
-        .regions()
-        .filter((r) => (!req.query.level || r.level === req.query.level) && (!req.query.provinceCode || r.provinceCode === req.query.provinceCode));
-      return { items };
+      return { items: catalog.regions(req.query) };
     },
   );
 };

@@ -100,7 +100,10 @@ export function createCatalogService(data: { fields: FieldSeed[]; regions: typeo
       for (const x of byCode.get(a)?.crosswalk ?? []) best = Math.min(best, direct(x, b) + 1);
       return best;
     },
-    regions: (): Region[] => [...regionsByCode.values()],
+    regions: (filter: { level?: Region['level'] | undefined; provinceCode?: string | undefined } = {}): Region[] =>
+      [...regionsByCode.values()].filter(
+        (r) => (!filter.level || r.level === filter.level) && (!filter.provinceCode || r.provinceCode === filter.provinceCode),
+      ),
     region: (code: string): Region | undefined => regionsByCode.get(code),
     isRegion: (code: string): boolean => regionsByCode.has(code),
 
