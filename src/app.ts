@@ -9,6 +9,7 @@ import authPlugin from './plugins/auth.js';
 import { healthRoutes } from './plugins/health.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { catalogRoutes } from './modules/catalog/catalog.routes.js';
+import { calendarRoutes } from './modules/catalog/calendar.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps, services: Services = createService
     loginPerIp: config.LOGIN_MAX_PER_IP_PER_MINUTE,
   });
   await app.register(catalogRoutes);
+  await app.register(calendarRoutes);
 
   return app;
 }

@@ -6,6 +6,8 @@ import { createTokenIssuer } from './modules/accounts/tokens.js';
 import { accountsRepo } from './modules/accounts/accounts.repo.js';
 import { createAccountsService } from './modules/accounts/accounts.service.js';
 import { createCatalogService } from './modules/catalog/catalog.service.js';
+import { catalogRepo } from './modules/catalog/catalog.repo.js';
+import { createCalendarService } from './modules/catalog/calendar.service.js';
 
 /** What the application is built from: parsed config, an open database, a clock, signing keys. */
 export interface AppDeps {
@@ -23,6 +25,7 @@ export function createServices(deps: AppDeps) {
   const { config, database, clock, keys } = deps;
   const db = database.db;
   const catalog = createCatalogService();
+  const calendar = createCalendarService({ db, repo: catalogRepo, clock });
   const tokens = createTokenIssuer(keys, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
@@ -37,7 +40,7 @@ export function createServices(deps: AppDeps) {
     refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  return { catalog, tokens, accounts };
+  return { catalog, calendar, tokens, accounts };
 }
 
 export type Services = ReturnType<typeof createServices>;
