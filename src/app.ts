@@ -10,6 +10,8 @@ import { healthRoutes } from './plugins/health.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { catalogRoutes } from './modules/catalog/catalog.routes.js';
 import { calendarRoutes } from './modules/catalog/calendar.routes.js';
+import { achievementsRoutes } from './modules/achievements/achievements.routes.js';
+import { needsRoutes } from './modules/needs/needs.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,6 +60,8 @@ export async function buildApp(deps: AppDeps, services: Services = createService
   });
   await app.register(catalogRoutes);
   await app.register(calendarRoutes);
+  await app.register(achievementsRoutes);
+  await app.register(needsRoutes);
 
   return app;
 }

@@ -8,6 +8,11 @@ import { createAccountsService } from './modules/accounts/accounts.service.js';
 import { createCatalogService } from './modules/catalog/catalog.service.js';
 import { catalogRepo } from './modules/catalog/catalog.repo.js';
 import { createCalendarService } from './modules/catalog/calendar.service.js';
+import type { ChangeRecorder } from './lib/changes.js';
+import { achievementsRepo } from './modules/achievements/achievements.repo.js';
+import { createAchievementsService } from './modules/achievements/achievements.service.js';
+import { needsRepo } from './modules/needs/needs.repo.js';
+import { createNeedsService } from './modules/needs/needs.service.js';
 
 /** What the application is built from: parsed config, an open database, a clock, signing keys. */
 export interface AppDeps {
@@ -40,7 +45,11 @@ export function createServices(deps: AppDeps) {
     refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  return { catalog, calendar, tokens, accounts };
+  // Until the search capability's outbox is wired in, changes have no follower.
+  const changes: ChangeRecorder = { record: async () => {} };
+  const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes });
+  const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes });
+  return { catalog, calendar, tokens, accounts, achievements, needs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { MoneySchema, PageQuerySchema, pageOf } from '../../lib/http.js';
 import { ACHIEVEMENT_STAGES, IP_KINDS, PRICE_KINDS, TRANSFER_MODES } from './achievements.tables.js';
 
-const fieldCode = z.string().regex(/^[A-Z]{2,4}(\.\d{1,2})*$/, 'a field code from GET /v1/fields');
-const regionCode = z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code');
+export const fieldCode = z.string().regex(/^[A-Z]{2,4}(\.\d{1,2})*$/, 'a field code from GET /v1/fields');
+export const regionCode = z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code');
 const keyword = z.string().trim().min(1).max(30);
 
 export const TransferModeSchema = z.enum(TRANSFER_MODES).meta({
@@ -40,31 +40,49 @@ export const ContactSchema = z
   })
   .meta({ id: 'Contact' });
 
-/** The writable fields of an achievement. Server-owned fields (status, organizationId, …) are not accepted. */
-export const AchievementInputSchema = z.strictObject({
+/**
+ * The writable fields of an achievement, without defaults: PATCH must not fill an absent field
+ * with its default and so wipe what is stored. Server-owned fields (status, organizationId, …)
+ * are not accepted.
+ */
+const achievementFields = {
   title: z.string().trim().min(4).max(200).describe('成果名称'),
   summary: z.string().trim().min(10).max(2000).describe('成果简介 (public)'),
-  description: z.string().trim().max(20_000).default('').describe('详细介绍'),
-  descriptionConfidential: z.boolean().default(false).describe('when true, description is shown only to the owner and admins'),
-  indicators: z.string().trim().max(5000).nullable().default(null).describe('技术指标'),
-  applications: z.string().trim().max(5000).nullable().default(null).describe('应用场景 and economics'),
-  keywords: z.array(keyword).max(10).default([]).describe('关键词'),
+  description: z.string().trim().max(20_000).describe('详细介绍'),
+  descriptionConfidential: z.boolean().describe('when true, description is shown only to the owner and admins'),
+  indicators: z.string().trim().max(5000).nullable().describe('技术指标'),
+  applications: z.string().trim().max(5000).nullable().describe('应用场景 and economics'),
+  keywords: z.array(keyword).max(10).describe('关键词'),
   fieldCodes: z.array(fieldCode).min(1).max(5).describe('codes from GET /v1/fields'),
   trl: z.number().int().min(1).max(9).describe('GB/T 22900 technology readiness level'),
   stage: StageSchema,
-  ipRights: z.array(IpRightSchema).max(50).default([]),
+  ipRights: z.array(IpRightSchema).max(50),
   transferModes: z.array(TransferModeSchema).min(1).max(6),
   price: PriceSchema,
   institution: z.string().trim().min(2).max(200).describe('完成单位'),
   regionCode,
-  contact: ContactSchema.nullable().default(null).describe('confidential: never shown to the public'),
-  validUntil: z.iso.datetime({ offset: true }).optional().describe('listing expiry; default one year after creation'),
-});
+  contact: ContactSchema.nullable().describe('confidential: never shown to the public'),
+  validUntil: z.iso.datetime({ offset: true }).describe('listing expiry; default one year after creation'),
+};
 
-export const CreateAchievementBodySchema = AchievementInputSchema.meta({ id: 'CreateAchievementRequest' });
+export const CreateAchievementBodySchema = z
+  .strictObject({
+    ...achievementFields,
+    description: achievementFields.description.default(''),
+    descriptionConfidential: achievementFields.descriptionConfidential.default(false),
+    indicators: achievementFields.indicators.default(null),
+    applications: achievementFields.applications.default(null),
+    keywords: achievementFields.keywords.default([]),
+    ipRights: achievementFields.ipRights.default([]),
+    contact: achievementFields.contact.default(null),
+    validUntil: achievementFields.validUntil.optional(),
+  })
+  .meta({ id: 'CreateAchievementRequest' });
 export type CreateAchievementInput = z.infer<typeof CreateAchievementBodySchema>;
 
-export const UpdateAchievementBodySchema = AchievementInputSchema.partial()
+export const UpdateAchievementBodySchema = z
+  .strictObject(achievementFields)
+  .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' })
   .meta({ id: 'UpdateAchievementRequest' });
 export type UpdateAchievementInput = z.infer<typeof UpdateAchievementBodySchema>;

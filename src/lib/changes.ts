@@ -1,0 +1,13 @@
+import type { Executor } from '../db/client.js';
+
+/** Rows whose changes other capabilities (the search index, subscriptions) follow. */
+export type ChangedEntity = 'achievement' | 'need';
+
+/**
+ * Called by the achievements and needs services inside the transaction that changes a row, so
+ * the record commits or rolls back with it (the transactional outbox). The search capability
+ * provides the implementation; the container wires it in.
+ */
+export interface ChangeRecorder {
+  record(tx: Executor, entity: ChangedEntity, id: string): Promise<void>;
+}

@@ -1,0 +1,174 @@
+import type { Db, Executor } from '../../db/client.js';
+import { withTransaction } from '../../db/tx.js';
+import type { ChangeRecorder } from '../../lib/changes.js';
+import type { Clock } from '../../lib/clock.js';
+import { forbidden, type FieldError } from '../../lib/errors.js';
+import { isoDate, money } from '../../lib/http.js';
+import { newId } from '../../lib/ids.js';
+import { createLifecycle } from '../../lib/publication-service.js';
+import {
+  assertVisible,
+  checkCatalogCodes,
+  defaultValidUntil,
+  fieldPathOf,
+  isExpired,
+  isPrivileged,
+  keysetPage,
+  listScope,
+  resolveValidUntil,
+  throwIfInvalid,
+} from '../../lib/publication.js';
+import type { Actor } from '../accounts/tokens.js';
+import type { CatalogService } from '../catalog/catalog.service.js';
+import { needOrder, type NeedPatch, type NeedRow, type NeedsRepo } from './needs.repo.js';
+import type { CreateNeedInput, ListNeedsQuery, NeedDto, UpdateNeedInput } from './needs.schemas.js';
+
+export interface NeedsDeps {
+  db: Db;
+  repo: NeedsRepo;
+  clock: Clock;
+  catalog: CatalogService;
+  changes: ChangeRecorder;
+}
+
+/** Enterprises post their technology needs; brokers post them on an enterprise's behalf. */
+const POSTERS = new Set(['enterprise', 'broker']);
+const WHAT = 'Need';
+
+export interface NeedResult {
+  need: NeedDto;
+  version: number;
+}
+
+export function toNeedDto(row: NeedRow, viewer: Actor | null, now: Date): NeedDto {
+  const privileged = isPrivileged(viewer, row);
+  return {
+    id: row.id,
+    title: row.title,
+    summary: row.summary,
+    description: row.descriptionConfidential && !privileged ? null : row.description,
+    descriptionConfidential: row.descriptionConfidential,
+    indicators: row.indicators,
+    keywords: row.keywords,
+    fieldCodes: row.fieldCodes,
+    needType: row.needType,
+    trlMin: row.trlMin,
+    budget: {
+      ...(row.budgetMinFen !== null ? { min: money(row.budgetMinFen) } : {}),
+      ...(row.budgetMaxFen !== null ? { max: money(row.budgetMaxFen) } : {}),
+      negotiable: row.budgetNegotiable,
+    },
+    cooperationModes: row.cooperationModes as NeedDto['cooperationModes'],
+    deadline: row.deadline,
+    organizationId: row.organizationId,
+    regionCode: row.regionCode,
+    contact: privileged ? (row.contact ?? null) : null,
+    status: row.status,
+    expired: isExpired(row, now),
+    reviewReason: privileged ? row.reviewReason : null,
+    validUntil: isoDate(row.validUntil)!,
+    publishedAt: isoDate(row.publishedAt),
+    createdAt: isoDate(row.createdAt)!,
+    updatedAt: isoDate(row.updatedAt)!,
+    version: row.version,
+  };
+}
+
+function columnsOf(input: UpdateNeedInput, catalog: CatalogService): NeedPatch {
+  const out: NeedPatch = {};
+  const copy = ['title', 'summary', 'description', 'descriptionConfidential', 'indicators', 'keywords', 'needType', 'trlMin', 'cooperationModes', 'deadline', 'regionCode', 'contact'] as const;
+  for (const k of copy) if (input[k] !== undefined) (out as Record<string, unknown>)[k] = input[k];
+  if (input.fieldCodes !== undefined) {
+    out.fieldCodes = [...new Set(input.fieldCodes)];
+    out.fieldPathCodes = fieldPathOf(catalog, out.fieldCodes);
+  }
+  if (input.budget !== undefined) {
+    out.budgetMinFen = input.budget.min?.amount ?? null;
+    out.budgetMaxFen = input.budget.max?.amount ?? null;
+    out.budgetNegotiable = input.budget.negotiable;
+  }
+  return out;
+}
+
+export function createNeedsService(deps: NeedsDeps) {
+  const { db, repo, clock, catalog, changes } = deps;
+  const lifecycle = createLifecycle({ db, clock, changes, entity: 'need', what: WHAT, repo, toDto: toNeedDto });
+  const result = (r: { dto: NeedDto; version: number }): NeedResult => ({ need: r.dto, version: r.version });
+
+  function validate(input: UpdateNeedInput, now: Date): Date | undefined {
+    const errors: FieldError[] = [];
+    checkCatalogCodes(catalog, input, errors);
+    const validUntil = resolveValidUntil(input.validUntil, now, errors);
+    throwIfInvalid(errors, 'need');
+    return validUntil;
+  }
+
+  return {
+    /** A new need is a draft of the caller's organization. */
+    async create(actor: Actor, input: CreateNeedInput, outer?: Executor): Promise<NeedResult> {
+      if (!POSTERS.has(actor.kind)) throw forbidden('Enterprises and brokers post technology needs', 'ROLE_NOT_ALLOWED');
+      const now = clock.now();
+      const validUntil = validate(input, now) ?? defaultValidUntil(now);
+      return withTransaction(
+        db,
+        async (tx) => {
+          const row = await repo.insert(tx, {
+            ...(columnsOf(input, catalog) as Required<Pick<NeedRow, 'title' | 'description' | 'fieldCodes' | 'fieldPathCodes' | 'needType' | 'cooperationModes' | 'regionCode'>>),
+            id: newId(),
+            organizationId: actor.organizationId,
+            createdBy: actor.userId,
+            status: 'draft',
+            validUntil,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await changes.record(tx, 'need', row.id);
+          return { need: toNeedDto(row, actor, now), version: row.version };
+        },
+        outer,
+      );
+    },
+
+    async get(viewer: Actor | null, id: string): Promise<NeedResult> {
+      const now = clock.now();
+      const row = assertVisible(viewer, await repo.findById(db, id), now, WHAT);
+      return { need: toNeedDto(row, viewer, now), version: row.version };
+    },
+
+    async list(viewer: Actor | null, query: ListNeedsQuery): Promise<{ items: NeedDto[]; nextCursor: string | null }> {
+      const now = clock.now();
+      const scope = listScope(viewer, query, now, 'needs');
+      const rows = await repo.list(db, {
+        scope,
+        status: query.status,
+        q: query.q,
+        fieldCode: query.field,
+        needType: query.needType,
+        cooperationMode: query.cooperationMode,
+        regionCode: query.regionCode,
+        budgetMinFen: query.budgetMin,
+        sort: query.sort,
+        limit: query.limit,
+        cursor: query.cursor,
+      });
+      const page = keysetPage(rows, query.limit, needOrder(query.sort, scope.kind === 'public'));
+      return { items: page.rows.map((r) => toNeedDto(r, viewer, now)), nextCursor: page.nextCursor };
+    },
+
+    /** Edits by the owner; see achievements for the review and renewal rule. */
+    async update(actor: Actor, id: string, expectedVersion: number | undefined, patch: UpdateNeedInput): Promise<NeedResult> {
+      const r = await lifecycle.change(actor, id, { expectedVersion }, (row, now) => {
+        const status = lifecycle.editPatch(row, patch, now);
+        const validUntil = validate(patch, now);
+        return { ...columnsOf(patch, catalog), ...(validUntil ? { validUntil } : {}), ...status };
+      });
+      return result(r);
+    },
+
+    submit: async (actor: Actor, id: string) => result(await lifecycle.submit(actor, id)),
+    review: async (actor: Actor, id: string, decision: { decision: 'approve' | 'reject'; reason?: string | undefined }) => result(await lifecycle.review(actor, id, decision)),
+    archive: async (actor: Actor, id: string) => result(await lifecycle.archive(actor, id)),
+  };
+}
+
+export type NeedsService = ReturnType<typeof createNeedsService>;
