@@ -1,5 +1,6 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { versionedRows } from '../../db/versioned.js';
 import { commonListConditions, keysetCondition, keysetOrderBy, type CommonListFilter, type KeysetOrder } from '../../lib/publication.js';
 import { achievements } from './achievements.tables.js';
 
@@ -45,31 +46,7 @@ export function achievementOrder(sort: AchievementSort, publicScope: boolean): K
 
 /** All SQL of the achievements capability. */
 export const achievementsRepo = {
-  async insert(db: Executor, row: NewAchievementRow): Promise<AchievementRow> {
-    const [out] = await db.insert(t).values(row).returning();
-    return out!;
-  },
-
-  async findById(db: Executor, id: string): Promise<AchievementRow | undefined> {
-    const [row] = await db.select().from(t).where(eq(t.id, id));
-    return row;
-  },
-
-  /** Locks the row for a state change in the caller's transaction. */
-  async findForUpdate(db: Executor, id: string): Promise<AchievementRow | undefined> {
-    const [row] = await db.select().from(t).where(eq(t.id, id)).for('update');
-    return row;
-  },
-
-  /** Conditional on version (optimistic concurrency): undefined when the row changed meanwhile. */
-  async update(db: Executor, id: string, expectedVersion: number, patch: AchievementPatch): Promise<AchievementRow | undefined> {
-    const [row] = await db
-      .update(t)
-      .set({ ...patch, version: sql`${t.version} + 1` })
-      .where(and(eq(t.id, id), eq(t.version, expectedVersion)))
-      .returning();
-    return row;
-  },
+  ...versionedRows(t),
 
   async list(db: Executor, f: AchievementListFilter): Promise<AchievementRow[]> {
     const where: (SQL | undefined)[] = commonListConditions(t, f);

@@ -1,5 +1,6 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { versionedRows } from '../../db/versioned.js';
 import { commonListConditions, keysetCondition, keysetOrderBy, type CommonListFilter, type KeysetOrder } from '../../lib/publication.js';
 import { needs } from './needs.tables.js';
 
@@ -40,29 +41,7 @@ export function needOrder(sort: NeedSort, publicScope: boolean): KeysetOrder {
 
 /** All SQL of the needs capability. */
 export const needsRepo = {
-  async insert(db: Executor, row: NewNeedRow): Promise<NeedRow> {
-    const [out] = await db.insert(t).values(row).returning();
-    return out!;
-  },
-
-  async findById(db: Executor, id: string): Promise<NeedRow | undefined> {
-    const [row] = await db.select().from(t).where(eq(t.id, id));
-    return row;
-  },
-
-  async findForUpdate(db: Executor, id: string): Promise<NeedRow | undefined> {
-    const [row] = await db.select().from(t).where(eq(t.id, id)).for('update');
-    return row;
-  },
-
-  async update(db: Executor, id: string, expectedVersion: number, patch: NeedPatch): Promise<NeedRow | undefined> {
-    const [row] = await db
-      .update(t)
-      .set({ ...patch, version: sql`${t.version} + 1` })
-      .where(and(eq(t.id, id), eq(t.version, expectedVersion)))
-      .returning();
-    return row;
-  },
+  ...versionedRows(t),
 
   async list(db: Executor, f: NeedListFilter): Promise<NeedRow[]> {
     const where: (SQL | undefined)[] = commonListConditions(t, f);
