@@ -196,3 +196,33 @@ export function listScope(viewer: Actor | null, query: { mine?: 'true' | 'false'
   }
   return { kind: 'public', now };
 }
+
+/** The owner, review and validity part of a publishable row as a caller may see it. */
+export function publicationDto(
+  row: PublishableRow & {
+    regionCode: string;
+    contact: { name: string | null; phone: string | null; email: string | null } | null;
+    reviewReason: string | null;
+    publishedAt: Date | null;
+    createdAt: Date;
+    updatedAt: Date;
+    version: number;
+  },
+  viewer: Actor | null,
+  now: Date,
+) {
+  const privileged = isPrivileged(viewer, row);
+  return {
+    organizationId: row.organizationId,
+    regionCode: row.regionCode,
+    contact: privileged ? row.contact : null,
+    status: row.status,
+    expired: isExpired(row, now),
+    reviewReason: privileged ? row.reviewReason : null,
+    validUntil: row.validUntil.toISOString(),
+    publishedAt: row.publishedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
+  };
+}

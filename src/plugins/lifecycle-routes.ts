@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { actorOf } from './auth.js';
 import { IdParamSchema, problems } from '../lib/http.js';
 import { setEtag } from '../lib/etag.js';
-import { ReviewBodySchema } from '../modules/achievements/achievements.schemas.js';
+import { ReviewBodySchema } from '../lib/publication-schemas.js';
 import type { Actor } from '../modules/accounts/tokens.js';
 
 interface LifecycleService<R> {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { MoneySchema, PageQuerySchema, pageOf } from '../../lib/http.js';
+import { ContactSchema, fieldCode, publicationDtoFields, publicationQueryFields, regionCode } from '../../lib/publication-schemas.js';
 import { ACHIEVEMENT_STAGES, IP_KINDS, PRICE_KINDS, TRANSFER_MODES } from './achievements.tables.js';
 
-export const fieldCode = z.string().regex(/^[A-Z]{2,4}(\.\d{1,2})*$/, 'a field code from GET /v1/fields');
-export const regionCode = z.string().regex(/^\d{6}$/, 'a 6-digit GB/T 2260 code');
 const keyword = z.string().trim().min(1).max(30);
 
 export const TransferModeSchema = z.enum(TRANSFER_MODES).meta({
@@ -14,7 +13,6 @@ export const StageSchema = z.enum(ACHIEVEMENT_STAGES).meta({
   id: 'AchievementStage',
   description: 'lab 初期 (实验室/小试), pilot 中期 (中试), industrialization 成熟应用 (产业化)',
 });
-export const PublicationStatusSchema = z.enum(['draft', 'pending_review', 'published', 'rejected', 'archived']).meta({ id: 'PublicationStatus' });
 
 export const IpRightSchema = z
   .strictObject({
@@ -31,14 +29,6 @@ export const PriceSchema = z
   })
   .refine((p) => (p.kind === 'fixed') === (p.amount !== undefined), { message: 'amount is required for fixed prices and only for them', path: ['amount'] })
   .meta({ id: 'Price' });
-
-export const ContactSchema = z
-  .strictObject({
-    name: z.string().trim().max(50).nullable().default(null),
-    phone: z.string().trim().max(30).nullable().default(null),
-    email: z.email().max(254).nullable().default(null),
-  })
-  .meta({ id: 'Contact' });
 
 /**
  * The writable fields of an achievement, without defaults: PATCH must not fill an absent field
@@ -104,17 +94,7 @@ export const AchievementSchema = z
     transferModes: z.array(TransferModeSchema),
     price: z.object({ kind: z.enum(PRICE_KINDS), amount: MoneySchema.optional() }),
     institution: z.string(),
-    organizationId: z.uuid(),
-    regionCode: z.string(),
-    contact: ContactSchema.nullable().describe('only for the owner and admins'),
-    status: PublicationStatusSchema,
-    expired: z.boolean().describe('published but past validUntil: hidden from public lists until renewed'),
-    reviewReason: z.string().nullable(),
-    validUntil: z.string(),
-    publishedAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    version: z.number().int(),
+    ...publicationDtoFields,
   })
   .meta({ id: 'Achievement' });
 export type AchievementDto = z.infer<typeof AchievementSchema>;
@@ -122,23 +102,14 @@ export type AchievementDto = z.infer<typeof AchievementSchema>;
 export const AchievementPageSchema = pageOf(AchievementSchema).meta({ id: 'AchievementPage' });
 
 export const ListAchievementsQuerySchema = PageQuerySchema.extend({
-  q: z.string().trim().min(1).max(100).optional().describe('text in title, summary or keywords'),
-  field: fieldCode.optional().describe('a field code; matches its descendants too'),
+  ...publicationQueryFields,
   trlMin: z.coerce.number().int().min(1).max(9).optional(),
   maturity: StageSchema.optional(),
   transferMode: TransferModeSchema.optional(),
-  regionCode: regionCode.optional().describe('a province code matches its cities too'),
   priceMax: z.coerce.number().int().min(0).optional().describe('fen; fixed prices at most this, negotiable and auction included'),
-  mine: z.enum(['true', 'false']).optional().describe("the caller's organization's achievements in every status"),
-  status: PublicationStatusSchema.optional().describe('with mine=true, or for admins (e.g. the pending_review queue)'),
   sort: z.enum(['newest', 'oldest', 'trl', 'price']).default('newest'),
 });
 export type ListAchievementsQuery = z.infer<typeof ListAchievementsQuerySchema>;
 
-export const ReviewBodySchema = z
-  .strictObject({
-    decision: z.enum(['approve', 'reject']),
-    reason: z.string().trim().min(1).max(2000).optional().describe('required when rejecting: the owner sees it'),
-  })
-  .refine((b) => b.decision === 'approve' || Boolean(b.reason), { message: 'a reason is required to reject', path: ['reason'] })
-  .meta({ id: 'ReviewRequest' });
+// Shared pieces, re-exported for callers that think of them as part of the achievement contract.
+export { ContactSchema, PublicationStatusSchema, ReviewBodySchema, fieldCode, regionCode } from '../../lib/publication-schemas.js';

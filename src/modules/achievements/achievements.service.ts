@@ -3,7 +3,7 @@ import { withTransaction } from '../../db/tx.js';
 import type { ChangeRecorder } from '../../lib/changes.js';
 import type { Clock } from '../../lib/clock.js';
 import { forbidden, type FieldError } from '../../lib/errors.js';
-import { isoDate, money } from '../../lib/http.js';
+import { money } from '../../lib/http.js';
 import { newId } from '../../lib/ids.js';
 import { createLifecycle } from '../../lib/publication-service.js';
 import {
@@ -11,10 +11,10 @@ import {
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
-  isExpired,
   isPrivileged,
   keysetPage,
   listScope,
+  publicationDto,
   resolveValidUntil,
   throwIfInvalid,
 } from '../../lib/publication.js';
@@ -32,7 +32,7 @@ export interface AchievementsDeps {
 }
 
 /** Organization kinds that post achievements (the operator reviews, it does not post). */
-const POSTERS = new Set(['university', 'institute', 'enterprise', 'broker']);
+export const POSTERS = new Set(['university', 'institute', 'enterprise', 'broker']);
 const WHAT = 'Achievement';
 
 export interface AchievementResult {
@@ -59,17 +59,7 @@ export function toAchievementDto(row: AchievementRow, viewer: Actor | null, now:
     transferModes: row.transferModes as AchievementDto['transferModes'],
     price: row.priceFen === null ? { kind: row.priceKind } : { kind: row.priceKind, amount: money(row.priceFen) },
     institution: row.institution,
-    organizationId: row.organizationId,
-    regionCode: row.regionCode,
-    contact: privileged ? (row.contact ?? null) : null,
-    status: row.status,
-    expired: isExpired(row, now),
-    reviewReason: privileged ? row.reviewReason : null,
-    validUntil: isoDate(row.validUntil)!,
-    publishedAt: isoDate(row.publishedAt),
-    createdAt: isoDate(row.createdAt)!,
-    updatedAt: isoDate(row.updatedAt)!,
-    version: row.version,
+    ...publicationDto(row, viewer, now),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MoneySchema, PageQuerySchema, pageOf } from '../../lib/http.js';
-import { ContactSchema, PublicationStatusSchema, TransferModeSchema, fieldCode, regionCode } from '../achievements/achievements.schemas.js';
+import { TransferModeSchema } from '../achievements/achievements.schemas.js';
+import { ContactSchema, fieldCode, publicationDtoFields, publicationQueryFields, regionCode } from '../../lib/publication-schemas.js';
 import { NEED_TYPES } from './needs.tables.js';
 
 
@@ -75,17 +76,7 @@ export const NeedSchema = z
     budget: z.object({ min: MoneySchema.optional(), max: MoneySchema.optional(), negotiable: z.boolean() }),
     cooperationModes: z.array(TransferModeSchema),
     deadline: z.string().nullable(),
-    organizationId: z.uuid(),
-    regionCode: z.string(),
-    contact: ContactSchema.nullable().describe('only for the owner and admins'),
-    status: PublicationStatusSchema,
-    expired: z.boolean().describe('published but past validUntil: hidden from public lists until renewed'),
-    reviewReason: z.string().nullable(),
-    validUntil: z.string(),
-    publishedAt: z.string().nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    version: z.number().int(),
+    ...publicationDtoFields,
   })
   .meta({ id: 'Need' });
 export type NeedDto = z.infer<typeof NeedSchema>;
@@ -93,14 +84,10 @@ export type NeedDto = z.infer<typeof NeedSchema>;
 export const NeedPageSchema = pageOf(NeedSchema).meta({ id: 'NeedPage' });
 
 export const ListNeedsQuerySchema = PageQuerySchema.extend({
-  q: z.string().trim().min(1).max(100).optional().describe('text in title, summary or keywords'),
-  field: fieldCode.optional().describe('a field code; matches its descendants too'),
+  ...publicationQueryFields,
   needType: NeedTypeSchema.optional(),
   cooperationMode: TransferModeSchema.optional(),
-  regionCode: regionCode.optional().describe('a province code matches its cities too'),
   budgetMin: z.coerce.number().int().min(0).optional().describe('fen; needs whose budget can reach at least this (negotiable included)'),
-  mine: z.enum(['true', 'false']).optional().describe("the caller's organization's needs in every status"),
-  status: PublicationStatusSchema.optional().describe('with mine=true, or for admins (e.g. the pending_review queue)'),
   sort: z.enum(['newest', 'oldest', 'deadline']).default('newest'),
 });
 export type ListNeedsQuery = z.infer<typeof ListNeedsQuerySchema>;

@@ -3,7 +3,7 @@ import { withTransaction } from '../../db/tx.js';
 import type { ChangeRecorder } from '../../lib/changes.js';
 import type { Clock } from '../../lib/clock.js';
 import { forbidden, type FieldError } from '../../lib/errors.js';
-import { isoDate, money } from '../../lib/http.js';
+import { money } from '../../lib/http.js';
 import { newId } from '../../lib/ids.js';
 import { createLifecycle } from '../../lib/publication-service.js';
 import {
@@ -11,10 +11,10 @@ import {
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
-  isExpired,
   isPrivileged,
   keysetPage,
   listScope,
+  publicationDto,
   resolveValidUntil,
   throwIfInvalid,
 } from '../../lib/publication.js';
@@ -60,17 +60,7 @@ export function toNeedDto(row: NeedRow, viewer: Actor | null, now: Date): NeedDt
     },
     cooperationModes: row.cooperationModes as NeedDto['cooperationModes'],
     deadline: row.deadline,
-    organizationId: row.organizationId,
-    regionCode: row.regionCode,
-    contact: privileged ? (row.contact ?? null) : null,
-    status: row.status,
-    expired: isExpired(row, now),
-    reviewReason: privileged ? row.reviewReason : null,
-    validUntil: isoDate(row.validUntil)!,
-    publishedAt: isoDate(row.publishedAt),
-    createdAt: isoDate(row.createdAt)!,
-    updatedAt: isoDate(row.updatedAt)!,
-    version: row.version,
+    ...publicationDto(row, viewer, now),
   };
 }
 
