@@ -21,6 +21,9 @@ export function createDatabase(url: string, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'techbridge' });
   // An idle client that errors (server restart, pg_terminate_backend) must not crash the process.
   pool.on('error', () => {});
+  // The pool listens only while a client is idle; a checked-out client whose server goes away
+  // (shutdown, failover) would otherwise raise an uncaught 'error'. Its query still rejects.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema });
   return { pool, db, close: () => pool.end() };
 }

@@ -56,6 +56,17 @@ export const accountsRepo = {
     return row;
   },
 
+  /** The organization's earliest owner: whom CLI tools act as on the organization's behalf. */
+  async findFirstOwner(db: Executor, organizationId: string): Promise<UserRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(users)
+      .where(and(eq(users.organizationId, organizationId), eq(users.role, 'owner')))
+      .orderBy(users.createdAt, users.id)
+      .limit(1);
+    return row;
+  },
+
   async setPassword(db: Executor, userId: string, passwordHash: string, now: Date): Promise<void> {
     await db
       .update(users)

@@ -64,8 +64,11 @@ export const achievements = pgTable(
     check('achievements_status_check', sql`${t.status} in ('draft','pending_review','published','rejected','archived')`),
     check('achievements_price_check', sql`(${t.priceKind} = 'fixed') = (${t.priceFen} is not null) and coalesce(${t.priceFen}, 0) >= 0`),
     check('achievements_fields_check', sql`cardinality(${t.fieldCodes}) between 1 and 5`),
-    // The public list: published rows, newest first, keyset on (published_at, id).
-    index('achievements_public_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published'`),
+    // The public list: published rows, keyset on (published_at, id). Ascending on purpose: a backward
+    // scan yields ORDER BY … DESC (NULLS FIRST, PostgreSQL's default) and a forward scan `oldest`;
+    // drizzle's .desc() emits DESC NULLS LAST, which matches neither and made every page sort all
+    // matches (285 ms instead of 0.4 ms on 100k rows, see BENCHMARKS.md).
+    index('achievements_public_idx').on(t.publishedAt, t.id).where(sql`${t.status} = 'published'`),
     // Field filter (descendants match through the stored ancestor codes).
     index('achievements_field_path_idx').using('gin', t.fieldPathCodes),
     index('achievements_transfer_modes_idx').using('gin', t.transferModes),

@@ -52,7 +52,8 @@ export const needs = pgTable(
       sql`coalesce(${t.budgetMinFen}, 0) >= 0 and (${t.budgetMinFen} is null or ${t.budgetMaxFen} is null or ${t.budgetMinFen} <= ${t.budgetMaxFen})`,
     ),
     check('needs_fields_check', sql`cardinality(${t.fieldCodes}) between 1 and 5`),
-    index('needs_public_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published'`),
+    // Ascending: see achievements_public_idx (a backward scan serves newest-first).
+    index('needs_public_idx').on(t.publishedAt, t.id).where(sql`${t.status} = 'published'`),
     index('needs_field_path_idx').using('gin', t.fieldPathCodes),
     index('needs_organization_idx').on(t.organizationId, t.createdAt.desc()),
     index('needs_pending_idx').on(t.submittedAt).where(sql`${t.status} = 'pending_review'`),

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * CPU time spent by processes, from /proc (Linux). Throughput on a shared 2-core machine moves
+ * with whatever else runs; CPU milliseconds per request do not, and they say where the time goes
+ * (the application, PostgreSQL, the load generator).
+ */
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+interface Stat {
+  ppid: number;
+  cpuMs: number;
+}
+
+function stat(pid: number): Stat | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { ppid: Number(fields[1]), cpuMs: (ticks * 1000) / clockTicks() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms of a process and its direct children (a postmaster and its backends), or undefined off Linux. */
+export function cpuMsOfTree(rootPid: number | undefined): number | undefined {
+  if (rootPid === undefined) return undefined;
+  const root = stat(rootPid);
+  if (!root) return undefined;
+  let total = root.cpuMs;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const s = stat(Number(entry));
+    if (s && s.ppid === rootPid) total += s.cpuMs;
+  }
+  return total;
+}
+
+/** The postmaster of an embedded cluster (first line of postmaster.pid). */
+export function postmasterPid(dataDir: string): number | undefined {
+  try {
+    return Number(readFileSync(path.resolve(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+}
