@@ -11,7 +11,18 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { catalogRoutes } from './modules/catalog/catalog.routes.js';
 import { calendarRoutes } from './modules/catalog/calendar.routes.js';
 import { achievementsRoutes } from './modules/achievements/achievements.routes.js';
+import { achievementsImportRoutes } from './modules/achievements/achievements.import.routes.js';
 import { needsRoutes } from './modules/needs/needs.routes.js';
+import { searchRoutes } from './modules/search/search.routes.js';
+import { matchingRoutes } from './modules/matching/matching.routes.js';
+import { listingsRoutes } from './modules/listings/listings.routes.js';
+import { registrationsRoutes } from './modules/listings/registrations.routes.js';
+import { auctionsRoutes } from './modules/auctions/auctions.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { liveRoutes } from './modules/live/live.routes.js';
+import { dealsRoutes } from './modules/deals/deals.routes.js';
+import { contractsRoutes } from './modules/contracts/contracts.routes.js';
+import { statsRoutes } from './modules/stats/stats.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,7 +72,18 @@ export async function buildApp(deps: AppDeps, services: Services = createService
   await app.register(catalogRoutes);
   await app.register(calendarRoutes);
   await app.register(achievementsRoutes);
+  await app.register(achievementsImportRoutes, { limitBytes: config.IMPORT_LIMIT_BYTES });
   await app.register(needsRoutes);
+  await app.register(searchRoutes);
+  await app.register(matchingRoutes);
+  await app.register(listingsRoutes);
+  await app.register(registrationsRoutes);
+  await app.register(auctionsRoutes, { bidsPerBidderPerMinute: config.BIDS_PER_BIDDER_PER_MINUTE });
+  await app.register(auditRoutes);
+  await app.register(liveRoutes, { heartbeatMs: config.SSE_HEARTBEAT_MS, retryMs: config.SSE_RETRY_MS });
+  await app.register(dealsRoutes);
+  await app.register(contractsRoutes);
+  await app.register(statsRoutes);
 
   return app;
 }

@@ -34,8 +34,18 @@ export const configSchema = z
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
     LOGIN_MAX_PER_ACCOUNT_PER_MINUTE: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-    MEILI_URL: z.string().url().optional(),
+    LISTING_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(10).max(1000).default(250).describe('how often due listing transitions are processed'),
+    LISTING_MAX_NOTICE_EXTENSIONS: z.coerce.number().int().min(0).max(24).default(3).describe('default 5-working-day extensions of a notice without buyers'),
+    LISTING_AGREEMENT_WORKING_DAYS: z.coerce.number().int().min(1).max(30).default(5).describe('working days both parties have to confirm a 协议成交'),
+    BIDS_PER_BIDDER_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+    SSE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(300_000).default(15_000).describe('comment line on idle event streams'),
+    SSE_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(3_000).describe('reconnection delay suggested to EventSource clients'),
+    MEILI_URL: z.string().url().optional().describe('selects the Meilisearch engine; unset → the PostgreSQL engine'),
     MEILI_MASTER_KEY: z.string().optional(),
+    MEILI_INDEX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]*$/).default(''),
+    MEILI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    SEARCH_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+    SEARCH_RELAY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;

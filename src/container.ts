@@ -8,11 +8,38 @@ import { createAccountsService } from './modules/accounts/accounts.service.js';
 import { createCatalogService } from './modules/catalog/catalog.service.js';
 import { catalogRepo } from './modules/catalog/catalog.repo.js';
 import { createCalendarService } from './modules/catalog/calendar.service.js';
-import type { ChangeRecorder } from './lib/changes.js';
+import { createPostgresEngine } from './modules/search/search.postgres.js';
+import { createMeilisearchEngine } from './modules/search/search.meilisearch.js';
+import { createOutboxRecorder, createSearchRelay } from './modules/search/search.outbox.js';
+import { searchRepo } from './modules/search/search.repo.js';
+import { createSearchService } from './modules/search/search.service.js';
+import { matchingRepo } from './modules/matching/matching.repo.js';
+import { createMatchingService } from './modules/matching/matching.service.js';
 import { achievementsRepo } from './modules/achievements/achievements.repo.js';
 import { createAchievementsService } from './modules/achievements/achievements.service.js';
+import { createAchievementsImportService } from './modules/achievements/achievements.import.js';
 import { needsRepo } from './modules/needs/needs.repo.js';
 import { createNeedsService } from './modules/needs/needs.service.js';
+import { listingsRepo } from './modules/listings/listings.repo.js';
+import { createListingsService } from './modules/listings/listings.service.js';
+import { createRegistrationsService } from './modules/listings/registrations.service.js';
+import { createTransitions } from './modules/listings/listings.transitions.js';
+import { createListingScheduler } from './modules/listings/listings.scheduler.js';
+import { auctionsRepo } from './modules/auctions/auctions.repo.js';
+import { createAuctionsService } from './modules/auctions/auctions.service.js';
+import pg from 'pg';
+import { auditRepo } from './modules/audit/audit.repo.js';
+import { createAuditService } from './modules/audit/audit.service.js';
+import { findListingAccess } from './modules/audit/listing-access.js';
+import { liveRepo } from './modules/live/live.repo.js';
+import { createListingEventsHub } from './modules/live/live.hub.js';
+import { createLiveService } from './modules/live/live.service.js';
+import { dealsRepo } from './modules/deals/deals.repo.js';
+import { createDealsService } from './modules/deals/deals.service.js';
+import { contractsRepo } from './modules/contracts/contracts.repo.js';
+import { createContractsService } from './modules/contracts/contracts.service.js';
+import { statsRepo } from './modules/stats/stats.repo.js';
+import { createStatsService } from './modules/stats/stats.service.js';
 
 /** What the application is built from: parsed config, an open database, a clock, signing keys. */
 export interface AppDeps {
@@ -45,11 +72,56 @@ export function createServices(deps: AppDeps) {
     refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  // Until the search capability's outbox is wired in, changes have no follower.
-  const changes: ChangeRecorder = { record: async () => {} };
+  // Meilisearch when configured, else the embedded PostgreSQL engine; fed only through the outbox.
+  const searchEngine = config.MEILI_URL
+    ? createMeilisearchEngine({ url: config.MEILI_URL, apiKey: config.MEILI_MASTER_KEY, indexPrefix: config.MEILI_INDEX_PREFIX, requestTimeoutMs: config.MEILI_TIMEOUT_MS })
+    : createPostgresEngine(db);
+  const changes = createOutboxRecorder({ repo: searchRepo, clock });
+  const search = createSearchService({ db, repo: searchRepo, engine: searchEngine, clock, catalog });
+  // Started by the server (src/server.ts); tests tick it by hand.
+  const searchRelay = createSearchRelay({
+    db,
+    repo: searchRepo,
+    engine: searchEngine,
+    clock,
+    options: { intervalMs: config.SEARCH_RELAY_INTERVAL_MS, maxAttempts: config.SEARCH_RELAY_MAX_ATTEMPTS },
+  });
+  const matching = createMatchingService({ db, repo: matchingRepo, engine: searchEngine, clock, catalog });
   const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes });
   const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes });
-  return { catalog, calendar, tokens, accounts, achievements, needs };
+  const achievementsImport = createAchievementsImportService({ db, catalog, achievements, organizations: accounts });
+  // The audit log and the live feed come before the trading desk, which appends and publishes
+  // inside its own transactions.
+  const audit = createAuditService({ db, repo: auditRepo, clock, listingAccess: findListingAccess });
+  const liveHub = createListingEventsHub({
+    db,
+    repo: liveRepo,
+    // One dedicated LISTEN connection per process, outside the pool; opened on the first stream.
+    connect: () => new pg.Client({ connectionString: database.pool.options.connectionString, keepAlive: true, application_name: 'techbridge-listen' }),
+  });
+  const live = createLiveService({ db, repo: liveRepo, clock, listingAccess: findListingAccess, hub: liveHub });
+  const journal = { audit, live };
+  const listings = createListingsService({
+    db,
+    clock,
+    repo: listingsRepo,
+    auctionsRepo,
+    achievementsRepo,
+    calendar,
+    journal,
+    maxNoticeExtensions: config.LISTING_MAX_NOTICE_EXTENSIONS,
+  });
+  const registrations = createRegistrationsService({ db, clock, repo: listingsRepo, journal });
+  const auctions = createAuctionsService({ db, clock, repo: auctionsRepo, listingsRepo, journal });
+  // processDue(now) handles every due listing transition in due order; the scheduler (started by
+  // the server, ticked by tests) calls it on the injected clock.
+  const transitions = createTransitions({ db, repo: listingsRepo, auctionsRepo, calendar, journal, agreementWorkingDays: config.LISTING_AGREEMENT_WORKING_DAYS });
+  const listingScheduler = createListingScheduler({ db, clock, transitions, intervalMs: config.LISTING_SCHEDULER_INTERVAL_MS });
+  // deals.openFromSale(tx, sale) is the trading desk's hook for a sold listing.
+  const deals = createDealsService({ db, repo: dealsRepo, clock });
+  const contracts = createContractsService({ db, repo: contractsRepo, clock, catalog, calendar, deals });
+  const stats = createStatsService({ db, repo: statsRepo, clock, catalog });
+  return { catalog, calendar, tokens, accounts, achievements, achievementsImport, needs, search, searchEngine, searchRelay, matching, audit, live, listings, registrations, auctions, transitions, listingScheduler, deals, contracts, stats };
 }
 
 export type Services = ReturnType<typeof createServices>;

