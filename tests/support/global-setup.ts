@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
@@ -10,6 +9,7 @@ import { runMigrations } from '../../src/db/migrate.js';
 import { createCatalogService } from '../../src/modules/catalog/catalog.service.js';
 import { catalogRepo } from '../../src/modules/catalog/catalog.repo.js';
 import { meilisearchBinary, startMeilisearch, type RunningMeilisearch } from './meilisearch-server.js';
+import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,17 +24,6 @@ declare module 'vitest' {
 }
 
 const TEMPLATE = 'techbridge_template';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /**
  * Starts one PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL names a server),
