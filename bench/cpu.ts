@@ -22,6 +22,8 @@ function clockTicks(): number {
 interface Stat {
   ppid: number;
   cpuMs: number;
+  /** CPU of children it has waited for (exited PostgreSQL backends, autovacuum workers) */
+  reapedChildrenMs: number;
 }
 
 function stat(pid: number): Stat | undefined {
@@ -30,18 +32,24 @@ function stat(pid: number): Stat | undefined {
     // The command name may contain spaces and parentheses: fields start after the last ')'.
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { ppid: Number(fields[1]), cpuMs: (ticks * 1000) / clockTicks() };
+    const reaped = Number(fields[13]) + Number(fields[14]);
+    return { ppid: Number(fields[1]), cpuMs: (ticks * 1000) / clockTicks(), reapedChildrenMs: (reaped * 1000) / clockTicks() };
   } catch {
     return undefined;
   }
 }
 
-/** CPU ms of a process and its direct children (a postmaster and its backends), or undefined off Linux. */
+/**
+ * CPU ms of a process and its direct children (a postmaster and its backends), or undefined off
+ * Linux. Children that exited in between count too (through the parent's reaped-children time),
+ * so the difference of two readings does not go negative when a backend or an autovacuum worker
+ * ends during a run.
+ */
 export function cpuMsOfTree(rootPid: number | undefined): number | undefined {
   if (rootPid === undefined) return undefined;
   const root = stat(rootPid);
   if (!root) return undefined;
-  let total = root.cpuMs;
+  let total = root.cpuMs + root.reapedChildrenMs;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const s = stat(Number(entry));

@@ -22,7 +22,7 @@ type Row = Record<string, unknown>;
  * One multi-row INSERT per batch. ON CONFLICT DO NOTHING plus ids that are a pure function of the
  * row index make a resumed or repeated run harmless.
  */
-async function insertRows(pool: pg.Pool, table: string, rows: Row[]): Promise<number> {
+export async function insertRows(pool: pg.Pool, table: string, rows: Row[]): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = Object.keys(rows[0]!);
   const params: unknown[] = [];
@@ -35,7 +35,7 @@ async function insertRows(pool: pg.Pool, table: string, rows: Row[]): Promise<nu
  * Other capabilities add columns to these tables over time. A NOT NULL column without a default
  * that the generator does not fill would fail every insert half-way: refuse up front, naming it.
  */
-async function checkColumns(pool: pg.Pool, table: string, filled: string[]): Promise<void> {
+export async function checkColumns(pool: pg.Pool, table: string, filled: string[]): Promise<void> {
   const { rows } = await pool.query<{ column_name: string }>(
     `SELECT column_name FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name = $1 AND is_nullable = 'NO' AND column_default IS NULL

@@ -8,8 +8,9 @@ import { fail, parseArgs } from '../src/cli/args.js';
 import { cpuMsOfTree, postmasterPid } from './cpu.js';
 import { benchDatabaseFlags, openBenchDatabase } from './db.js';
 import { generate, generateFlags } from './generate.js';
+import { brokerToken, ensureSearchIndex, searchQueries } from './setup.js';
 
-// `npm run bench [-- --duration 10 --warmup 3 --connections 50 --only achievement-get --force --skip-generate --strict]`
+// `npm run bench [-- --duration 10 --warmup 3 --connections 50 --only achievement-get --force --skip-generate --strict --cpu-prof DIR]`
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseArgs(process.argv.slice(2));
 const num = (name: string, dflt: number) => {
@@ -27,6 +28,8 @@ const opts = {
   helloPort: num('hello-port', 3398),
   appPort: num('app-port', 3399),
   only: typeof flags.only === 'string' ? flags.only.split(',') : undefined,
+  /** write a V8 CPU profile of the application process into this directory (node --cpu-prof) */
+  cpuProf: typeof flags['cpu-prof'] === 'string' ? path.resolve(flags['cpu-prof']) : undefined,
 };
 
 interface Scenario {
@@ -36,6 +39,9 @@ interface Scenario {
   server: 'hello' | 'app';
   /** minimum share of the hello-world req/s; undefined for the baseline itself */
   target?: number;
+  /** highest acceptable p99 latency in ms */
+  p99MaxMs?: number;
+  headers?: Record<string, string>;
   requests?: Request[];
   /** checks one response before measuring, so a broken route is not benchmarked as a fast 404 */
   expect: (status: number, body: unknown) => string | undefined;
@@ -48,9 +54,9 @@ const listOf = (min: number) => (status: number, body: unknown) => {
 };
 
 const children: ChildProcess[] = [];
-async function startServer(name: string, file: string, env: NodeJS.ProcessEnv, readyUrl: string): Promise<ChildProcess> {
+async function startServer(name: string, file: string, env: NodeJS.ProcessEnv, readyUrl: string, nodeFlags: string[] = []): Promise<ChildProcess> {
   // node --import tsx: one process per server (the tsx CLI would add a wrapper process).
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', file], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   children.push(child);
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`))));
   const ready = (async () => {
@@ -94,6 +100,7 @@ interface Measured {
   cpuMsPerRequest: { server: number | null; postgres: number | null; loadGenerator: number };
   ratio?: number;
   target?: number;
+  p99MaxMs?: number;
   pass?: boolean;
 }
 
@@ -102,7 +109,7 @@ let postgresPid: number | undefined;
 
 async function measure(s: Scenario): Promise<Measured> {
   const base = `http://127.0.0.1:${s.server === 'hello' ? opts.helloPort : opts.appPort}`;
-  const res = await fetch(base + s.path);
+  const res = await fetch(base + s.path, { headers: s.headers ?? {} });
   const problem = s.expect(res.status, await res.json().catch(() => null));
   if (problem) throw new Error(`${s.name}: GET ${s.path}: ${problem}`);
   const run = (duration: number): PromiseLike<Result> =>
@@ -111,6 +118,7 @@ async function measure(s: Scenario): Promise<Measured> {
       connections: opts.connections,
       pipelining: opts.pipelining,
       duration,
+      ...(s.headers ? { headers: s.headers } : {}),
       ...(s.requests ? { requests: s.requests } : {}),
     });
   await run(opts.warmup);
@@ -136,7 +144,7 @@ async function measure(s: Scenario): Promise<Measured> {
     },
   };
   console.log(`[bench] ${s.name}: ${m.reqPerSec.toLocaleString('en')} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms${m.non2xx || m.errors ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`);
-  return { ...m, ...(s.target !== undefined ? { target: s.target } : {}) };
+  return { ...m, ...(s.target !== undefined ? { target: s.target } : {}), ...(s.p99MaxMs !== undefined ? { p99MaxMs: s.p99MaxMs } : {}) };
 }
 
 const database = await openBenchDatabase(benchDatabaseFlags(flags));
@@ -154,25 +162,20 @@ try {
   );
   const ids = idRows.map((r) => r.id);
   if (ids.length === 0) fail('the bench database has no published achievements: run without --skip-generate');
-  let next = 0;
-  const oneAchievement = (): Request => ({ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/achievements/${ids[next++ % ids.length]}` }) });
-
-  const allScenarios: Scenario[] = [
-    { name: 'hello-world', path: '/', server: 'hello', expect: (st) => (st === 200 ? undefined : `status ${st}`) },
-    {
-      name: 'achievement-get',
-      path: `/v1/achievements/${ids[0]}`,
-      server: 'app',
-      target: 0.3,
-      requests: [oneAchievement()],
-      expect: (st, b) => (st === 200 && (b as { id?: string }).id === ids[0] ? undefined : `status ${st}`),
-    },
-    { name: 'achievements-list-field', path: '/v1/achievements?field=HLJ.4&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
-    { name: 'achievements-list-subfield-trl', path: '/v1/achievements?field=HLJ.5.03&trlMin=6&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
-    { name: 'needs-list-field', path: '/v1/needs?field=HLJ.5&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
-    { name: 'hello-world-again', path: '/', server: 'hello', expect: (st) => (st === 200 ? undefined : `status ${st}`) },
-  ];
-  const scenarios = allScenarios.filter((s) => s.server === 'hello' || !opts.only || opts.only.includes(s.name));
+  const { rows: needRows } = await pool.query<{ id: string }>(
+    `SELECT id FROM needs WHERE status = 'published' AND valid_until > now() ORDER BY random() LIMIT 2000`,
+  );
+  const needIds = needRows.map((r) => r.id);
+  const rotating = (paths: string[]): Request => {
+    let next = 0;
+    return { method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length]! }) };
+  };
+  const achievementPaths = ids.map((id) => `/v1/achievements/${id}`);
+  const searchPaths = searchQueries();
+  const matchPaths = needIds.map((id) => `/v1/needs/${id}/matches?limit=20`);
+  const selected = (name: string) => !opts.only || opts.only.includes(name);
+  // Search and matching read the PostgresEngine's index, which the generator does not fill.
+  if (selected('search-achievements') || selected('need-matches')) await ensureSearchIndex(database);
 
   const serverEnv = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   servers.hello = await startServer('hello-world', 'bench/hello.ts', { ...serverEnv, PORT: String(opts.helloPort) }, `http://127.0.0.1:${opts.helloPort}/`);
@@ -183,7 +186,44 @@ try {
     'src/server.ts',
     { ...serverEnv, NODE_ENV: 'production', PORT: String(opts.appPort), DATABASE_URL: database.url, SEED: 'false', JWT_PRIVATE_KEY: pem, DATA_DIR: database.config.DATA_DIR },
     `http://127.0.0.1:${opts.appPort}/readyz`,
+    opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf] : [],
   );
+  const broker = selected('need-matches') ? { authorization: `Bearer ${await brokerToken(`http://127.0.0.1:${opts.appPort}`)}` } : undefined;
+
+  const allScenarios: Scenario[] = [
+    { name: 'hello-world', path: '/', server: 'hello', expect: (st) => (st === 200 ? undefined : `status ${st}`) },
+    {
+      name: 'achievement-get',
+      path: achievementPaths[0]!,
+      server: 'app',
+      target: 0.3,
+      requests: [rotating(achievementPaths)],
+      expect: (st, b) => (st === 200 && (b as { id?: string }).id === ids[0] ? undefined : `status ${st}`),
+    },
+    { name: 'achievements-list-field', path: '/v1/achievements?field=HLJ.4&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
+    { name: 'achievements-list-subfield-trl', path: '/v1/achievements?field=HLJ.5.03&trlMin=6&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
+    { name: 'needs-list-field', path: '/v1/needs?field=HLJ.5&limit=20', server: 'app', target: 0.15, expect: listOf(20) },
+    {
+      name: 'search-achievements',
+      path: searchPaths[0]!,
+      server: 'app',
+      target: 0.1,
+      p99MaxMs: 25,
+      requests: [rotating(searchPaths)],
+      expect: (st, b) => listOf(1)(st, b) ?? ((b as { engine?: string }).engine === 'postgres' ? undefined : 'expected the postgres engine'),
+    },
+    {
+      name: 'need-matches',
+      path: matchPaths[0] ?? '/v1/needs/none/matches',
+      server: 'app',
+      p99MaxMs: 60,
+      ...(broker ? { headers: broker } : {}),
+      requests: [rotating(matchPaths)],
+      expect: listOf(1),
+    },
+    { name: 'hello-world-again', path: '/', server: 'hello', expect: (st) => (st === 200 ? undefined : `status ${st}`) },
+  ];
+  const scenarios = allScenarios.filter((s) => s.server === 'hello' || selected(s.name));
 
   // Only a cluster this run started is ours to account; an external DATABASE_URL may be shared.
   if (database.infra.embedded) postgresPid = postmasterPid(database.config.DATA_DIR);
@@ -193,9 +233,11 @@ try {
   const hellos = measured.filter((m) => m.name.startsWith('hello-world'));
   const baseline = hellos.reduce((sum, m) => sum + m.reqPerSec, 0) / hellos.length;
   for (const m of measured) {
-    if (m.target === undefined) continue;
+    if (m.name.startsWith('hello-world')) continue;
     m.ratio = Math.round((m.reqPerSec / baseline) * 1000) / 1000;
-    m.pass = m.ratio >= m.target && m.non2xx === 0 && m.errors === 0 && m.requests > 0;
+    if (m.target === undefined && m.p99MaxMs === undefined) continue;
+    const fastEnough = (m.target === undefined || m.ratio >= m.target) && (m.p99MaxMs === undefined || m.p99Ms <= m.p99MaxMs);
+    m.pass = fastEnough && m.non2xx === 0 && m.errors === 0 && m.requests > 0;
   }
 
   const counts = (
@@ -205,7 +247,8 @@ try {
               (SELECT count(*) FROM needs) AS needs,
               (SELECT count(*) FROM achievements WHERE status = 'published' AND field_path_codes @> '{HLJ.4}') AS "field=HLJ.4",
               (SELECT count(*) FROM achievements WHERE status = 'published' AND field_path_codes @> '{HLJ.5.03}' AND trl >= 6) AS "field=HLJ.5.03&trlMin=6",
-              (SELECT count(*) FROM needs WHERE status = 'published' AND field_path_codes @> '{HLJ.5}') AS "needs field=HLJ.5"`,
+              (SELECT count(*) FROM needs WHERE status = 'published' AND field_path_codes @> '{HLJ.5}') AS "needs field=HLJ.5",
+              (SELECT count(*) FROM search_documents) AS search_documents`,
     )
   ).rows[0]!;
   const pgVersion = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
@@ -237,8 +280,10 @@ try {
   console.log('| scenario | request | req/s | p50 ms | p99 ms | bytes | CPU ms/req server · PG · autocannon | ratio to hello | target | result |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const m of measured) {
-    const verdict = m.target === undefined ? '' : m.pass ? 'pass' : 'FAIL';
-    console.log(`| ${m.name} | \`${m.path.replace(/[0-9a-f-]{36}/, '{id}')}\` | ${fmt(m.reqPerSec)} | ${m.p50Ms} | ${m.p99Ms} | ${fmt(m.bytesPerResponse)} | ${cpu(m.cpuMsPerRequest.server)} · ${cpu(m.cpuMsPerRequest.postgres)} · ${cpu(m.cpuMsPerRequest.loadGenerator)} | ${m.ratio === undefined ? '' : `${(m.ratio * 100).toFixed(1)}%`} | ${m.target === undefined ? '' : `≥ ${m.target * 100}%`} | ${verdict} |`);
+    const verdict = m.pass === undefined ? '' : m.pass ? 'pass' : 'FAIL';
+    const target = [m.target === undefined ? '' : `≥ ${m.target * 100}%`, m.p99MaxMs === undefined ? '' : `p99 ≤ ${m.p99MaxMs} ms`].filter(Boolean).join(', ');
+    const shown = decodeURIComponent(m.path).replace(/[0-9a-f-]{36}/, '{id}');
+    console.log(`| ${m.name} | \`${shown}\` | ${fmt(m.reqPerSec)} | ${m.p50Ms} | ${m.p99Ms} | ${fmt(m.bytesPerResponse)} | ${cpu(m.cpuMsPerRequest.server)} · ${cpu(m.cpuMsPerRequest.postgres)} · ${cpu(m.cpuMsPerRequest.loadGenerator)} | ${m.ratio === undefined ? '' : `${(m.ratio * 100).toFixed(1)}%`} | ${target} | ${verdict} |`);
   }
   console.log(`\nresults written to ${path.relative(root, outFile)}`);
   // No completed request within the run (every one slower than --duration) is a failure too.

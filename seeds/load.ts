@@ -8,6 +8,7 @@ import { CreateAchievementBodySchema } from '../src/modules/achievements/achieve
 import { achievements } from '../src/modules/achievements/achievements.tables.js';
 import { CreateNeedBodySchema } from '../src/modules/needs/needs.schemas.js';
 import { needs } from '../src/modules/needs/needs.tables.js';
+import { loadDealsAndContracts } from './contracts.js';
 import { ACHIEVEMENTS, type SeedStatus } from './data/achievements.js';
 import { needsAsOf } from './data/needs.js';
 import { DEMO_PASSWORD, ORGANIZATIONS, demoEmail, type SeedOrganization } from './data/organizations.js';
@@ -22,7 +23,9 @@ interface Lifecycle {
  * Loads the demo data set through the real services, so every row passes the same validation as
  * an API write and reaches the search outbox. Idempotent: an organization whose demo user exists
  * is not registered again, and of its listings only the titles it does not have yet are created
- * (which completes a load that was interrupted half-way).
+ * (which completes a load that was interrupted half-way). Then the broker pipeline and two years
+ * of registered technology contracts (seeds/contracts.ts), keyed by seed ids, so a second load
+ * adds none of them again.
  *
  * `now` dates the needs' deadlines; pass the business clock's time when it is not real time.
  */
@@ -58,7 +61,7 @@ export async function loadSeeds(db: Db, services: Services, options: { now?: Dat
       counts.needs++;
     }
   }
-  return counts;
+  return { ...counts, ...(await loadDealsAndContracts(db, services)) };
 }
 
 /** Takes a new draft to the state the seed row asks for, the way its owner and a reviewer would. */

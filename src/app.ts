@@ -1,11 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createServices, type AppDeps, type Services } from './container.js';
 import { newId } from './lib/ids.js';
-import errorsPlugin from './plugins/errors.js';
+import { createSerializerCompiler } from './lib/serializer.js';
+import errorsPlugin, { frameworkError } from './plugins/errors.js';
 import securityPlugin from './plugins/security.js';
+import shutdownPlugin from './plugins/shutdown.js';
+import textGuardPlugin from './plugins/text-guard.js';
 import swaggerPlugin from './plugins/swagger.js';
 import authPlugin from './plugins/auth.js';
+import sandboxClockPlugin from './plugins/sandbox-clock.js';
 import { healthRoutes } from './plugins/health.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { catalogRoutes } from './modules/catalog/catalog.routes.js';
@@ -23,6 +27,9 @@ import { liveRoutes } from './modules/live/live.routes.js';
 import { dealsRoutes } from './modules/deals/deals.routes.js';
 import { contractsRoutes } from './modules/contracts/contracts.routes.js';
 import { statsRoutes } from './modules/stats/stats.routes.js';
+import { interestsRoutes } from './modules/interests/interests.routes.js';
+import { subscriptionsRoutes } from './modules/interests/interests.subscriptions.routes.js';
+import { sandboxRoutes } from './modules/sandbox/sandbox.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,22 +54,30 @@ export async function buildApp(deps: AppDeps, services: Services = createService
       return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : newId();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors: frameworkError,
+    // src/plugins/shutdown.ts answers requests that arrive while closing, as problem+json.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only (multipart is added where uploads are accepted): anything else is a 415, not a 400.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Production projects responses onto their schemas; development and tests also check them with zod.
+  app.setSerializerCompiler(createSerializerCompiler({ verify: config.NODE_ENV !== 'production' }));
   app.decorate('deps', deps);
   app.decorate('services', services);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { corsOrigins: config.CORS_ORIGINS });
+  await app.register(shutdownPlugin);
+  await app.register(textGuardPlugin);
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { tokens: services.tokens });
+  await app.register(sandboxClockPlugin, { sandbox: services.sandbox });
 
   await app.register(healthRoutes);
   await app.register(accountsRoutes, {
@@ -84,6 +99,9 @@ export async function buildApp(deps: AppDeps, services: Services = createService
   await app.register(dealsRoutes);
   await app.register(contractsRoutes);
   await app.register(statsRoutes);
+  await app.register(interestsRoutes);
+  await app.register(subscriptionsRoutes);
+  await app.register(sandboxRoutes);
 
   return app;
 }

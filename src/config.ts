@@ -46,6 +46,16 @@ export const configSchema = z
     MEILI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
     SEARCH_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
     SEARCH_RELAY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    SANDBOX_CLOCK: bool.default(false).describe('business time can be moved forward through /v1/sandbox/clock (demos, acceptance tests); never in production'),
+    NOTIFICATION_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500).describe('how often subscriptions are matched and webhooks sent'),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('failed deliveries before a webhook is dead-lettered'),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000).describe('per delivery attempt'),
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false).describe('allow webhook URLs that resolve to loopback, private or link-local addresses (SSRF guard off)'),
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((h) => h.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean))
+      .describe('comma-separated webhook hosts (names or IP literals) exempt from the private-address refusal'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
@@ -54,6 +64,9 @@ export const configSchema = z
     }
     if (!c.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required in production (the embedded database is for development)' });
+    }
+    if (c.SANDBOX_CLOCK) {
+      ctx.addIssue({ code: 'custom', path: ['SANDBOX_CLOCK'], message: 'not allowed in production (it lets an admin move business time: auctions, deadlines)' });
     }
     if (c.ADMIN_EMAIL && !c.ADMIN_PASSWORD) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'required with ADMIN_EMAIL' });

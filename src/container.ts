@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
-import type { Clock } from './lib/clock.js';
+import { OffsetClock, systemClock, type Clock } from './lib/clock.js';
 import type { SigningKeys } from './modules/accounts/keys.js';
 import { createTokenIssuer } from './modules/accounts/tokens.js';
 import { accountsRepo } from './modules/accounts/accounts.repo.js';
@@ -25,6 +25,9 @@ import { createListingsService } from './modules/listings/listings.service.js';
 import { createRegistrationsService } from './modules/listings/registrations.service.js';
 import { createTransitions } from './modules/listings/listings.transitions.js';
 import { createListingScheduler } from './modules/listings/listings.scheduler.js';
+import type { OnSale } from './modules/listings/listings.settlement.js';
+import { sandboxRepo } from './modules/sandbox/sandbox.repo.js';
+import { createSandboxService } from './modules/sandbox/sandbox.service.js';
 import { auctionsRepo } from './modules/auctions/auctions.repo.js';
 import { createAuctionsService } from './modules/auctions/auctions.service.js';
 import pg from 'pg';
@@ -40,6 +43,13 @@ import { contractsRepo } from './modules/contracts/contracts.repo.js';
 import { createContractsService } from './modules/contracts/contracts.service.js';
 import { statsRepo } from './modules/stats/stats.repo.js';
 import { createStatsService } from './modules/stats/stats.service.js';
+import { recordAll } from './lib/changes.js';
+import { interestsRepo } from './modules/interests/interests.repo.js';
+import { subscriptionsRepo } from './modules/interests/interests.outbox.repo.js';
+import { createDisclosureGrants, createInterestsService } from './modules/interests/interests.service.js';
+import { createSubscriptionsService } from './modules/interests/interests.subscriptions.js';
+import { createNotificationsService } from './modules/interests/interests.notifications.js';
+import { createNotificationRelay, createPublicationRecorder } from './modules/interests/interests.relay.js';
 
 /** What the application is built from: parsed config, an open database, a clock, signing keys. */
 export interface AppDeps {
@@ -54,7 +64,11 @@ export interface AppDeps {
  * use, so a test can build one alone.
  */
 export function createServices(deps: AppDeps) {
-  const { config, database, clock, keys } = deps;
+  const { config, database, keys } = deps;
+  // SANDBOX_CLOCK: the business clock of every service is the injected clock plus the offset the
+  // database stores (see sandbox.service.ts); authentication and retention keep real time.
+  const sandboxClock = config.SANDBOX_CLOCK ? new OffsetClock(deps.clock) : null;
+  const clock: Clock = sandboxClock ?? deps.clock;
   const db = database.db;
   const catalog = createCatalogService();
   const calendar = createCalendarService({ db, repo: catalogRepo, clock });
@@ -76,7 +90,8 @@ export function createServices(deps: AppDeps) {
   const searchEngine = config.MEILI_URL
     ? createMeilisearchEngine({ url: config.MEILI_URL, apiKey: config.MEILI_MASTER_KEY, indexPrefix: config.MEILI_INDEX_PREFIX, requestTimeoutMs: config.MEILI_TIMEOUT_MS })
     : createPostgresEngine(db);
-  const changes = createOutboxRecorder({ repo: searchRepo, clock });
+  // The search index and saved searches both follow achievement and need changes through their outboxes.
+  const changes = recordAll(createOutboxRecorder({ repo: searchRepo, clock }), createPublicationRecorder({ repo: subscriptionsRepo, clock }));
   const search = createSearchService({ db, repo: searchRepo, engine: searchEngine, clock, catalog });
   // Started by the server (src/server.ts); tests tick it by hand.
   const searchRelay = createSearchRelay({
@@ -85,10 +100,28 @@ export function createServices(deps: AppDeps) {
     engine: searchEngine,
     clock,
     options: { intervalMs: config.SEARCH_RELAY_INTERVAL_MS, maxAttempts: config.SEARCH_RELAY_MAX_ATTEMPTS },
+    // Woken by each committed change (NOTIFY) instead of waiting for its next poll.
+    listen: () => new pg.Client({ connectionString: database.pool.options.connectionString, keepAlive: true, application_name: 'techbridge-search-relay' }),
   });
   const matching = createMatchingService({ db, repo: matchingRepo, engine: searchEngine, clock, catalog });
-  const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes });
-  const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes });
+  // An accepted interest discloses a row's contact and confidential detail to the interested organization.
+  const disclosures = createDisclosureGrants(interestsRepo);
+  const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes, disclosures });
+  const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes, disclosures });
+  const interests = createInterestsService({ db, repo: interestsRepo, clock });
+  const webhookPolicy = { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowedHosts: config.WEBHOOK_ALLOWED_HOSTS };
+  const subscriptions = createSubscriptionsService({ db, repo: subscriptionsRepo, clock, catalog, webhookPolicy });
+  const notifications = createNotificationsService({ db, repo: interestsRepo, clock });
+  // Matches publications against subscriptions and sends webhooks after commit. Started by the
+  // server (src/server.ts); tests tick it by hand. Signature timestamps are real time.
+  const notificationRelay = createNotificationRelay({
+    db,
+    repo: subscriptionsRepo,
+    clock,
+    wallClock: systemClock,
+    webhookPolicy,
+    options: { intervalMs: config.NOTIFICATION_RELAY_INTERVAL_MS, maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, webhookTimeoutMs: config.WEBHOOK_TIMEOUT_MS },
+  });
   const achievementsImport = createAchievementsImportService({ db, catalog, achievements, organizations: accounts });
   // The audit log and the live feed come before the trading desk, which appends and publishes
   // inside its own transactions.
@@ -101,6 +134,14 @@ export function createServices(deps: AppDeps) {
   });
   const live = createLiveService({ db, repo: liveRepo, clock, listingAccess: findListingAccess, hub: liveHub });
   const journal = { audit, live };
+  const deals = createDealsService({ db, repo: dealsRepo, clock });
+  const contracts = createContractsService({ db, repo: contractsRepo, clock, catalog, calendar, deals });
+  // A sale (auction close or confirmed 协议成交) opens its deal and contract draft inside the
+  // transaction that sells the listing; listings import neither module.
+  const onSale: OnSale = async (tx, sale) => {
+    const deal = await deals.openFromSale(tx, { ...sale, amountFen: sale.priceFen });
+    await contracts.draftFromSale(tx, { ...sale, dealId: deal.id, amountFen: sale.priceFen });
+  };
   const listings = createListingsService({
     db,
     clock,
@@ -110,18 +151,17 @@ export function createServices(deps: AppDeps) {
     calendar,
     journal,
     maxNoticeExtensions: config.LISTING_MAX_NOTICE_EXTENSIONS,
+    onSale,
   });
   const registrations = createRegistrationsService({ db, clock, repo: listingsRepo, journal });
   const auctions = createAuctionsService({ db, clock, repo: auctionsRepo, listingsRepo, journal });
   // processDue(now) handles every due listing transition in due order; the scheduler (started by
   // the server, ticked by tests) calls it on the injected clock.
-  const transitions = createTransitions({ db, repo: listingsRepo, auctionsRepo, calendar, journal, agreementWorkingDays: config.LISTING_AGREEMENT_WORKING_DAYS });
-  const listingScheduler = createListingScheduler({ db, clock, transitions, intervalMs: config.LISTING_SCHEDULER_INTERVAL_MS });
-  // deals.openFromSale(tx, sale) is the trading desk's hook for a sold listing.
-  const deals = createDealsService({ db, repo: dealsRepo, clock });
-  const contracts = createContractsService({ db, repo: contractsRepo, clock, catalog, calendar, deals });
+  const transitions = createTransitions({ db, repo: listingsRepo, auctionsRepo, calendar, journal, agreementWorkingDays: config.LISTING_AGREEMENT_WORKING_DAYS, onSale });
+  const sandbox = createSandboxService({ db, repo: sandboxRepo, clock: sandboxClock, listingsRepo, transitions });
+  const listingScheduler = createListingScheduler({ db, clock, transitions, intervalMs: config.LISTING_SCHEDULER_INTERVAL_MS, guard: sandbox.guardTick });
   const stats = createStatsService({ db, repo: statsRepo, clock, catalog });
-  return { catalog, calendar, tokens, accounts, achievements, achievementsImport, needs, search, searchEngine, searchRelay, matching, audit, live, listings, registrations, auctions, transitions, listingScheduler, deals, contracts, stats };
+  return { catalog, calendar, tokens, accounts, achievements, achievementsImport, needs, search, searchEngine, searchRelay, matching, audit, live, listings, registrations, auctions, transitions, listingScheduler, deals, contracts, stats, sandbox, interests, subscriptions, notifications, notificationRelay };
 }
 
 export type Services = ReturnType<typeof createServices>;

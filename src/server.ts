@@ -12,6 +12,11 @@ async function main() {
   const infra = await openInfrastructure(config, bootLog);
   const deps = { config, database: infra.database, clock: systemClock, keys: infra.keys };
   const services = createServices(deps);
+  if (services.sandbox.enabled) {
+    // Business time continues from where the last move (by any process) left it.
+    await services.sandbox.refresh();
+    bootLog('SANDBOX_CLOCK is on: admins move business time with POST /v1/sandbox/clock');
+  }
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
     const { created } = await services.accounts.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
@@ -29,9 +34,9 @@ async function main() {
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
-    await services.listingScheduler.stop();
-    await services.searchRelay.stop();
-    await app.close();
+    // The HTTP server stops taking work first (running requests finish; new ones get 503 with
+    // Connection: close) while the background loops wind down; the database goes last.
+    await Promise.all([app.close(), services.listingScheduler.stop(), services.searchRelay.stop(), services.notificationRelay.stop()]);
     await infra.close();
   });
   await app.listen({ host: config.HOST, port: config.PORT });
@@ -39,6 +44,8 @@ async function main() {
   services.listingScheduler.start(app.log);
   // The search outbox relay: achievements and needs reach the engine after their transaction commits.
   services.searchRelay.start(app.log);
+  // Saved searches: publications matched and webhooks sent after their transactions commit.
+  services.notificationRelay.start(app.log);
 }
 
 main().catch((err) => {

@@ -283,6 +283,75 @@ describe('Idempotency-Key', () => {
     for (const r of answers.filter((x) => x.status !== 201)) expectProblem(r, 409, 'IDEMPOTENCY_IN_FLIGHT');
     expect(await bidRows(listing.id)).toHaveLength(1);
   });
+
+  it('concurrent requests with one key and different bodies: at most one bid; the others are in flight or a reused key', async () => {
+    const { listing, buyers } = await freshAuction(2);
+    const [a] = buyers;
+    ctx.clock.set(at(OPENS, 60_000));
+    const amounts = Array.from({ length: 10 }, (_, i) => 80_000_000 + 1_000_000 * i);
+    const answers = await Promise.all(amounts.map((amount) => bid(a!, listing.id, amount, 'mixed-key')));
+    const created = answers.filter((r) => r.status === 201);
+    expect(created).toHaveLength(1);
+    for (const r of answers.filter((x) => x.status !== 201)) {
+      if (r.status === 409) expectProblem(r, 409, 'IDEMPOTENCY_IN_FLIGHT');
+      else expectProblem(r, 422, 'IDEMPOTENCY_KEY_REUSED');
+    }
+    const rows = await bidRows(listing.id);
+    expect(rows.map((r) => [r.id, r.amount_fen])).toEqual([[created[0]!.body.id, created[0]!.body.amount.amount]]);
+    // Later, the stored answer decides: the same body replays it, any other body is refused.
+    const replay = await bid(a!, listing.id, created[0]!.body.amount.amount, 'mixed-key');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(created[0]!.body);
+  });
+
+  it('a key is bound to its listing: reusing it on another listing is 422 and bids nothing there', async () => {
+    const first = await freshAuction(2);
+    const second = await freshAuction(2);
+    // The key's record is looked up by user and key; the listing is part of what it answers for.
+    const buyer = second.buyers[0]!;
+    ctx.clock.set(at(OPENS, 60_000));
+    expect((await bid(buyer, second.listing.id, 80_000_000, 'scoped-key')).status).toBe(201);
+    expectProblem(await bid(buyer, first.listing.id, 80_000_000, 'scoped-key'), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect(await bidRows(first.listing.id)).toEqual([]);
+  });
+
+  it('replays the stored bid after the auction has closed, with no second bid, audit entry or event', async () => {
+    const { listing, buyers } = await freshAuction(2);
+    const [a] = buyers;
+    ctx.clock.set(at(OPENS, 60_000));
+    const first = await bid(a!, listing.id, 90_000_000, 'late-retry');
+    expect(first.status).toBe(201);
+    await t.runDue(ENDS);
+    expect((await t.get(listing.id)).status).toBe('sold');
+    const retry = await bid(a!, listing.id, 90_000_000, 'late-retry');
+    expect(retry.status).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    // A new key for the same bid is a new request: the auction is over.
+    expectProblem(await bid(a!, listing.id, 90_000_000, 'late-new'), 409, 'AUCTION_CLOSED');
+    expect(await bidRows(listing.id)).toHaveLength(1);
+    expect((await t.auditActions(listing.id)).filter((x) => x === 'bid.placed')).toHaveLength(1);
+    expect((await t.events(listing.id)).filter((e) => e.type === 'bid')).toHaveLength(1);
+    expect((await t.get(listing.id)).auction).toMatchObject({ bidCount: 1, currentPrice: m(90_000_000) });
+  });
+
+  it('stores nothing for a malformed request, and an expired key can be used again', async () => {
+    const { listing, buyers } = await freshAuction(2);
+    const [a] = buyers;
+    ctx.clock.set(at(OPENS, 60_000));
+    // 400 never reached the work: the key is not taken.
+    expectProblem(await api().post(`/v1/listings/${listing.id}/bids`).set(a!.auth).set('Idempotency-Key', 'fresh-key').send({ amount: 80_000_000 }), 400, 'VALIDATION_FAILED');
+    expect((await ctx.db.pool.query(`select 1 from idempotency_keys where user_id = $1 and key = 'fresh-key'`, [a!.userId])).rowCount).toBe(0);
+    expect((await bid(a!, listing.id, 80_000_000, 'fresh-key')).status).toBe(201);
+    // Past its retention (24 h of real time) the record no longer answers: another body is a new request.
+    await ctx.db.pool.query(`update idempotency_keys set expires_at = now() - interval '1 second' where user_id = $1 and key = 'fresh-key'`, [a!.userId]);
+    const again = await bid(a!, listing.id, 81_000_000, 'fresh-key');
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect((await bidRows(listing.id)).map((r) => r.amount_fen)).toEqual([80_000_000, 81_000_000]);
+    const record = (await ctx.db.pool.query(`select response_body->>'id' as id from idempotency_keys where user_id = $1 and key = 'fresh-key'`, [a!.userId])).rows;
+    expect(record).toEqual([{ id: again.body.id }]);
+  });
 });
 
 describe('concurrency', () => {

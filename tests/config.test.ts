@@ -6,6 +6,15 @@ describe('configuration', () => {
   it('refuses to start in production without secrets or a database', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_PRIVATE_KEY[\s\S]*DATABASE_URL/);
   });
+  it('keeps the sandbox clock off by default and refuses it in production', () => {
+    expect(loadConfig({}).SANDBOX_CLOCK).toBe(false);
+    expect(loadConfig({ SANDBOX_CLOCK: 'true' }).SANDBOX_CLOCK).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', SANDBOX_CLOCK: '1' }).SANDBOX_CLOCK).toBe(true);
+    expect(() => loadConfig({ SANDBOX_CLOCK: 'on' })).toThrow(/SANDBOX_CLOCK/);
+    const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: 'pem', DATABASE_URL: 'postgres://db/techbridge' };
+    expect(loadConfig({ ...production, SANDBOX_CLOCK: 'false' }).SANDBOX_CLOCK).toBe(false);
+    expect(() => loadConfig({ ...production, SANDBOX_CLOCK: 'true' })).toThrow(/SANDBOX_CLOCK: not allowed in production/);
+  });
   it('has development defaults and rejects nonsense', () => {
     const c = loadConfig({});
     expect(c.PORT).toBe(3000);

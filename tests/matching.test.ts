@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { AchievementMatchPageSchema, NeedMatchPageSchema } from '../src/modules/matching/matching.schemas.js';
-import { MATCH_WEIGHTS } from '../src/modules/matching/matching.score.js';
+import { MATCH_WEIGHTS, matchScore, termProfile } from '../src/modules/matching/matching.score.js';
+import type { SearchDocument } from '../src/modules/search/search.engine.js';
 import { startTestApp, type TestContext } from './support/app.js';
 import { expectProblem } from './support/assert.js';
 import { achievementInput, createAdmin, needInput, publish, registerUser, type TestUser } from './support/factories.js';
@@ -111,9 +112,12 @@ describe('GET /v1/needs/{id}/matches', () => {
     expect(top.explanation.matchedTerms).toEqual(expect.arrayContaining(['石墨烯', '散热膜']));
     expect(top.explanation.sharedFieldCodes[0]).toBe('HLJ.5.03.04');
     expect(top.explanation.sharedFieldCodes).toEqual(expect.arrayContaining(['HLJ.5.03', 'HLJ.5', 'NHT.04.02']));
-    // The score is exactly the documented weighted sum of the components shown.
-    const sum = (Object.keys(MATCH_WEIGHTS) as (keyof typeof MATCH_WEIGHTS)[]).reduce((s, k) => s + MATCH_WEIGHTS[k] * top.explanation[k]!, 0);
-    expect(top.score).toBeCloseTo(sum, 2);
+    // The score is exactly the documented formula over the components shown: relevance × deal fit.
+    const w = MATCH_WEIGHTS;
+    const e = top.explanation;
+    const relevance = (w.text * e.text! + w.field * e.field!) / (w.text + w.field);
+    const fit = w.maturity * e.maturity! + w.price * e.price! + w.region * e.region! + w.freshness * e.freshness!;
+    expect(top.score).toBeCloseTo(relevance * (1 - (w.maturity + w.price + w.region + w.freshness) + fit), 2);
     // Scores only go down the list.
     expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a));
     // A matched achievement is shown as to any broker or enterprise: no contact.
@@ -181,5 +185,35 @@ describe('who may see matches', () => {
     expectProblem(await api().get('/v1/needs/0195f000-0000-7000-8000-000000000999/matches').set(broker.auth), 404, 'NOT_FOUND');
     expectProblem(await api().get('/v1/achievements/0195f000-0000-7000-8000-000000000999/matches').set(broker.auth), 404, 'NOT_FOUND');
     expectProblem(await api().get('/v1/needs/not-a-uuid/matches').set(broker.auth), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('the match score and the terms it matches on', () => {
+  const perfectFit = { maturity: 1, price: 1, region: 1, freshness: 1 };
+  const noFit = { maturity: 0, price: 0, region: 0, freshness: 0 };
+
+  it('an off-topic candidate scores 0 however well the deal would fit; the fit takes at most 35 % off a relevant one', () => {
+    expect(matchScore({ text: 0, field: 0, ...perfectFit })).toBe(0);
+    expect(matchScore({ text: 1, field: 1, ...perfectFit })).toBeCloseTo(1, 10);
+    expect(matchScore({ text: 1, field: 1, ...noFit })).toBeCloseTo(0.65, 10);
+    // On topic, elsewhere, over budget and immature still outranks a passing mention in the right city within budget.
+    expect(matchScore({ text: 0.5, field: 0, ...noFit })).toBeGreaterThan(matchScore({ text: 0.05, field: 0, ...perfectFit }));
+  });
+
+  it('matches on what a listing is about, not on its template, figures, identifiers or who posted it', () => {
+    const need = {
+      kind: 'need',
+      title: '石墨烯散热膜量产工艺',
+      summary: '哈尔滨冰城新材料科技有限公司发布的技术引进需求：现有散热膜良率低，需要连续化量产工艺。',
+      description: '【期望指标】导热系数≥1500 W/(m·K)。\n【合作要求】需求类型为技术引进，拟采用技术转让和专利/技术许可方式；预算100万~200万元；希望于2027-06-30前完成对接。专利ZL202110000000.1',
+      keywords: ['石墨烯', '散热膜'],
+    } as unknown as SearchDocument;
+    const profile = termProfile(need, ['哈尔滨冰城新材料科技有限公司']);
+    const terms = [...profile.terms.keys()];
+    expect(terms).toEqual(expect.arrayContaining(['石墨烯', '散热膜', '量产', '导热']));
+    for (const t of ['哈尔滨', '冰城', '技术引进', '技术转让', '专利', '预算', '万元', '对接', '100', '2027', '1500', 'k', 'zl202110000000']) expect(terms).not.toContain(t);
+    expect(profile.query.slice(0, 2)).toEqual(['石墨烯', '散热膜']);
+    // Without the poster's name its words would be taken for the subject.
+    expect([...termProfile(need).terms.keys()]).toContain('冰城');
   });
 });

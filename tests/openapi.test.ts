@@ -67,4 +67,28 @@ describe('operations', () => {
     expect(res.headers['x-request-id']).toBe(res.body.requestId);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
+
+  it('sets the same security headers as @fastify/helmet on every response', async () => {
+    // The application computes helmet's headers once at start-up (src/plugins/security.ts); they
+    // must stay exactly what the plugin sets per request with this configuration.
+    const expected = {
+      'content-security-policy':
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: validator.swagger.io;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    for (const res of [await request(ctx.app.server).get('/healthz'), await request(ctx.app.server).get('/v1/nothing-here'), await request(ctx.app.server).get('/v1/achievements?limit=1')]) {
+      expect(Object.fromEntries(Object.keys(expected).map((h) => [h, res.headers[h]]))).toEqual(expected);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
 });

@@ -208,6 +208,8 @@ describe('MeilisearchEngine: what it sends and how it fails (fake server)', () =
     expect(settings.synonyms!['石墨烯']).toContain('graphene');
     expect(settings.synonyms!['graphene']).toContain('石墨烯');
     expect(settings.dictionary).toEqual(expect.arrayContaining(['石墨烯', '氮化硼', '精量播种', '褐煤蜡']));
+    // Facet search is never used and made every small document addition slow on a large index.
+    expect(settings.facetSearch).toBe(false);
     expect(server.indexes.get('x_needs')!.settings.filterableAttributes).toEqual(expect.arrayContaining(['budgetMaxFen', 'needType', 'trlMin']));
     // Every write was awaited: each task was polled until done.
     const tasks = server.requestsTo('GET', /^\/tasks\/\d+$/).map((r) => r.path);

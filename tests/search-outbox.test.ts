@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import request from 'supertest';
 import { CreateAchievementBodySchema } from '../src/modules/achievements/achievements.schemas.js';
 import type { Actor } from '../src/modules/accounts/tokens.js';
@@ -154,6 +155,13 @@ describe('outbox relay on the PostgreSQL engine', () => {
     const input = CreateAchievementBodySchema.parse(achievementInput());
     const created: string[] = [];
     for (let i = 0; i < 120; i++) created.push((await ctx.services.achievements.create(actor, { ...input, title: `并发投递测试成果 ${i}` })).achievement.id);
+    // Published in place, so each row has exactly one change to deliver, and it is an upsert (the
+    // change of a draft reaches no engine call at all: the draft was never indexed).
+    await ctx.db.pool.query(`update achievements set status = 'published', published_at = $2, valid_until = $3 where id = any($1::uuid[])`, [
+      created,
+      ctx.clock.now(),
+      new Date(ctx.clock.now().getTime() + 365 * DAY),
+    ]);
     const deliveries: string[] = [];
     const recording = (inner: SearchEngine): SearchEngine => ({
       ...inner,
@@ -181,6 +189,40 @@ describe('outbox relay on the PostgreSQL engine', () => {
     expect(new Set(mine).size).toBe(mine.length);
     // The advisory lock made relays stand by while another one held the kind.
     expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('sends a draft and its first review to no engine call; deletes what was published once', async () => {
+    const calls: string[] = [];
+    const recording: SearchEngine = {
+      ...ctx.services.searchEngine,
+      async upsert(kind, docs) {
+        calls.push(...docs.map((d) => `upsert ${d.id}`));
+        await ctx.services.searchEngine.upsert(kind, docs);
+      },
+      async remove(kind, ids) {
+        calls.push(...ids.map((id) => `remove ${id}`));
+        await ctx.services.searchEngine.remove(kind, ids);
+      },
+    };
+    const relay = createSearchRelay({ db: ctx.db.db, repo: searchRepo, engine: recording, clock: ctx.clock });
+    await relay.drain();
+    const created = await api().post('/v1/achievements').set(uni.auth).send(achievementInput({ title: '寒地草莓无土栽培' }));
+    const id = created.body.id as string;
+    await relay.drain();
+    await api().post(`/v1/achievements/${id}/submit`).set(uni.auth).expect(200);
+    await relay.drain();
+    await api().post(`/v1/achievements/${id}/review`).set(admin.auth).send({ decision: 'reject', reason: '材料不全' }).expect(200);
+    await relay.drain();
+    expect(calls).toEqual([]);
+    expect(await outboxRows(ctx, `entity_id = '${id}'`)).toEqual([]);
+
+    await api().post(`/v1/achievements/${id}/submit`).set(uni.auth).expect(200);
+    await api().post(`/v1/achievements/${id}/review`).set(admin.auth).send({ decision: 'approve' }).expect(200);
+    await relay.drain();
+    await api().post(`/v1/achievements/${id}/archive`).set(uni.auth).expect(200);
+    await relay.drain();
+    expect(calls).toEqual([`upsert ${id}`, `remove ${id}`]);
+    expect(await indexedIds(ctx)).not.toContain(id);
   });
 
   it('search:reindex rebuilds the index from the database, whatever happened to it', async () => {
@@ -211,6 +253,52 @@ describe('outbox relay on the PostgreSQL engine', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('a commit wakes the relay through LISTEN/NOTIFY, without waiting for its poll; a lost connection is re-established', async () => {
+    // An hour between polls: only the notification can bring these publishes into the index.
+    const relay = createSearchRelay({
+      db: ctx.db.db,
+      repo: searchRepo,
+      engine: ctx.services.searchEngine,
+      clock: ctx.clock,
+      options: { intervalMs: 3_600_000, reconnectDelayMs: 20 },
+      listen: () => new pg.Client({ connectionString: ctx.db.url, application_name: 'search-relay-test' }),
+    });
+    const searchable = async (q: string) => {
+      for (let i = 0; i < 200; i++) {
+        if ((await api().get('/v1/search').query({ q })).body.total > 0) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    relay.start();
+    try {
+      await relay.whenListening();
+      const first = await publish(ctx.app, 'achievements', uni, admin, achievementInput({ title: '寒地蓝莓组培快繁技术', keywords: ['蓝莓'] }));
+      expect(await searchable('蓝莓')).toBe(true);
+      expect(await indexedIds(ctx)).toContain(first.id);
+
+      // The LISTEN backend dies: the relay connects again, catches up, and is woken as before.
+      const killed = await ctx.db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'search-relay-test'`);
+      expect(killed.rowCount).toBe(1);
+      const second = await publish(ctx.app, 'achievements', uni, admin, achievementInput({ title: '沙棘果油超临界萃取', keywords: ['沙棘'] }));
+      await relay.whenListening();
+      expect(await searchable('沙棘')).toBe(true);
+      const third = await publish(ctx.app, 'achievements', uni, admin, achievementInput({ title: '黑木耳菌包自动化生产线', keywords: ['黑木耳'] }));
+      expect(await searchable('黑木耳')).toBe(true);
+      expect(await indexedIds(ctx)).toEqual(expect.arrayContaining([second.id, third.id]));
+      expect(await outboxRows(ctx, `reason = 'change'`)).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+    // Stopped: no LISTEN connection left behind (the backend exits just after the socket closes).
+    let left = 1;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      left = (await ctx.db.pool.query(`select 1 from pg_stat_activity where application_name = 'search-relay-test'`)).rowCount ?? 0;
+      if (left > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(left).toBe(0);
   });
 });
 
@@ -260,11 +348,11 @@ describe('outbox relay on Meilisearch (fake): outages, retries, dead letters', (
     changes += 125;
     for (const id of ids) await achievements.submit(actor, id);
     changes += ids.length;
+    for (const id of ids) await achievements.review(adminActor, id, { decision: 'approve' });
+    changes += ids.length;
     // Ticks while the engine is down: every claimed row fails and backs off, none is lost.
     const down = await ctx.services.searchRelay.drain();
     expect(down.some((t) => t.failed > 0)).toBe(true);
-    for (const id of ids) await achievements.review(adminActor, id, { decision: 'approve' });
-    changes += ids.length;
     for (const id of ids.slice(0, 50)) await achievements.archive(actor, id);
     changes += 50;
     for (const id of ids.slice(50, 125)) await achievements.update(actor, id, undefined, { validUntil: new Date(ctx.clock.now().getTime() + 100 * DAY).toISOString() });

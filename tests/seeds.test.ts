@@ -5,6 +5,8 @@ import { ACHIEVEMENTS } from '../seeds/data/achievements.js';
 import { needsAsOf } from '../seeds/data/needs.js';
 import { DEMO_PASSWORD, ORGANIZATIONS, demoEmail } from '../seeds/data/organizations.js';
 import { loadSeeds } from '../seeds/load.js';
+import { GROWTH_PER_MILLE, planSeedContracts } from '../seeds/contracts.plan.js';
+import { ContractStatsSchema, OverviewSchema } from '../src/modules/stats/stats.schemas.js';
 import { validateCreditCode } from '../src/lib/credit-code.js';
 import { CreateAchievementBodySchema } from '../src/modules/achievements/achievements.schemas.js';
 import { FIELDS, REGIONS } from '../src/modules/catalog/catalog.data.js';
@@ -13,6 +15,16 @@ import { startTestApp, type TestContext } from './support/app.js';
 
 const NOW = new Date('2026-03-02T02:00:00Z');
 const NEEDS = needsAsOf(NOW);
+const PLAN = planSeedContracts();
+/** What loadDealsAndContracts adds to an empty database, counted from the plan alone. */
+const PLANNED = {
+  deals: PLAN.contracts.filter((c) => c.deal).length + PLAN.pipeline.length,
+  dealEvents: [...PLAN.contracts.flatMap((c) => (c.deal ? [c.deal] : [])), ...PLAN.pipeline.map((p) => p.deal)].reduce((n, d) => n + d.path.length, 0),
+  contracts: PLAN.contracts.length + PLAN.contracts.filter((c) => c.outcome === 'cancelled').length,
+  registered: PLAN.contracts.filter((c) => c.outcome === 'registered').length,
+  skipped: 0,
+};
+const NOTHING_NEW = { deals: 0, dealEvents: 0, contracts: 0, registered: 0, skipped: 0 };
 const hljLeaves = FIELDS.filter((f) => f.code.startsWith('HLJ.') && !FIELDS.some((c) => c.code.startsWith(`${f.code}.`))).map((f) => f.code);
 const topFieldOf = (code: string) => code.split('.').slice(0, 2).join('.');
 
@@ -111,7 +123,7 @@ describe('loadSeeds', () => {
   });
 
   it('creates every organization, achievement and need through the services', async () => {
-    expect(first).toEqual({ organizations: ORGANIZATIONS.length, skippedOrganizations: 0, achievements: ACHIEVEMENTS.length, needs: NEEDS.length });
+    expect(first).toEqual({ organizations: ORGANIZATIONS.length, skippedOrganizations: 0, achievements: ACHIEVEMENTS.length, needs: NEEDS.length, ...PLANNED });
     expect(await count(sql`select count(*) as n from organizations where kind <> 'platform'`)).toBe(ORGANIZATIONS.length);
     expect(await count(sql`select count(*) as n from organizations where kind <> 'platform' and description is null`)).toBe(0);
     expect(await count(sql`select count(*) as n from achievements`)).toBe(ACHIEVEMENTS.length);
@@ -131,8 +143,14 @@ describe('loadSeeds', () => {
   });
 
   it('adds nothing when loaded again', async () => {
+    const serials = await count(sql`select coalesce(sum(last_serial), 0) as n from contract_number_counters`);
     const again = await loadSeeds(ctx.db.db, ctx.services, { now: ctx.clock.now() });
-    expect(again).toEqual({ organizations: 0, skippedOrganizations: ORGANIZATIONS.length, achievements: 0, needs: 0 });
+    expect(again).toEqual({ organizations: 0, skippedOrganizations: ORGANIZATIONS.length, achievements: 0, needs: 0, ...NOTHING_NEW });
+    expect(await count(sql`select count(*) as n from deals`)).toBe(PLANNED.deals);
+    expect(await count(sql`select count(*) as n from deal_events`)).toBe(PLANNED.dealEvents);
+    expect(await count(sql`select count(*) as n from contracts`)).toBe(PLANNED.contracts);
+    // No 登记号 was drawn for contracts that were already there.
+    expect(await count(sql`select coalesce(sum(last_serial), 0) as n from contract_number_counters`)).toBe(serials);
     expect(await count(sql`select count(*) as n from organizations where kind <> 'platform'`)).toBe(ORGANIZATIONS.length);
     expect(await count(sql`select count(*) as n from achievements`)).toBe(ACHIEVEMENTS.length);
     expect(await count(sql`select count(*) as n from needs`)).toBe(NEEDS.length);
@@ -185,13 +203,60 @@ describe('loadSeeds', () => {
     expect(needs.body.total).toBeGreaterThan(0);
   });
 
+  it('loads the broker pipeline and two years of registered contracts with unique 登记号', async () => {
+    const byYear = (await ctx.db.db.execute(sql`select extract(year from registered_on)::int as y, count(*)::int as n from contracts where status = 'registered' group by 1 order by 1`)).rows;
+    expect(byYear.map((r) => (r as { y: number }).y)).toEqual([2025, 2026]);
+    expect(byYear.every((r) => (r as { n: number }).n >= 100)).toBe(true);
+    expect(await count(sql`select count(*) as n from contracts where status = 'registered'`)).toBe(PLANNED.registered);
+    expect(await count(sql`select count(distinct registration_number) as n from contracts where registration_number is not null`)).toBe(PLAN.contracts.filter((c) => c.registeredOn).length);
+    const stages = (await ctx.db.db.execute(sql`select stage, count(*)::int as n from deals group by stage`)).rows as { stage: string; n: number }[];
+    expect(new Set(stages.map((r) => r.stage))).toEqual(new Set(['matched', 'negotiating', 'signed', 'registered', 'industrialized', 'cancelled']));
+    // Every registered seed contract with a deal moved it to registered (or beyond).
+    expect(await count(sql`select count(*) as n from contracts c join deals d on d.id = c.deal_id where c.status = 'registered' and d.stage not in ('registered', 'industrialized')`)).toBe(0);
+  });
+
+  it('gives the demo statistics months and year-on-year growth to show', async () => {
+    // The default period: this year to date (the test clock: 2 March 2026) against last year's same days.
+    const ytd = await request(ctx.app.server).get('/v1/stats/contracts').query({ groupBy: 'month' });
+    expect(ytd.status).toBe(200);
+    expect(ContractStatsSchema.safeParse(ytd.body).success).toBe(true);
+    expect(ytd.body).toMatchObject({ from: '2026-01-01', to: '2026-03-02', previousFrom: '2025-01-01', previousTo: '2025-03-02' });
+    const [jan, feb] = ytd.body.groups;
+    expect([jan.key, feb.key]).toEqual(['2026-01', '2026-02']);
+    for (const g of [jan, feb]) {
+      expect(g.count).toBeGreaterThan(0);
+      expect(g.previous.count).toBeGreaterThan(0);
+      expect(g.yoy.amount).not.toBeNull();
+    }
+    expect(ytd.body.totals.yoy.amount).not.toBeNull();
+
+    // January–October 2026 against January–October 2025: the planned 31.4% growth of 成交金额.
+    const year = await request(ctx.app.server).get('/v1/stats/contracts').query({ groupBy: 'month', from: '2026-01-01', to: '2026-10-31' });
+    expect(year.status).toBe(200);
+    expect(year.body.groups.map((g: { key: string }) => g.key)).toEqual(['01', '02', '03', '04', '05', '06', '07', '08', '09', '10'].map((mm) => `2026-${mm}`));
+    expect(year.body.totals.yoy.amount).toBeCloseTo(GROWTH_PER_MILLE / 1000 - 1, 6);
+    const sum = async (from: string, to: string) =>
+      count(sql`select coalesce(sum(amount_fen), 0) as n from contracts where status = 'registered' and registered_on between ${from}::date and ${to}::date`);
+    expect(year.body.totals.amount.amount).toBe(await sum('2026-01-01', '2026-10-31'));
+    expect(year.body.totals.previous.amount.amount).toBe(await sum('2025-01-01', '2025-10-31'));
+
+    const overview = await request(ctx.app.server).get('/v1/stats/overview');
+    expect(overview.status).toBe(200);
+    expect(OverviewSchema.safeParse(overview.body).success).toBe(true);
+    expect(overview.body.deals.total).toBe(PLANNED.deals);
+    expect(Object.values(overview.body.deals.byStage).every((n) => (n as number) > 0)).toBe(true);
+  });
+
   it('completes a load that stopped half-way', async () => {
     const slug = NEEDS[0]!.organization;
     const orgId = ((await ctx.db.db.execute(sql`select organization_id as id from users where email = ${demoEmail(slug)}`)).rows[0] as { id: string }).id;
     const before = await count(sql`select count(*) as n from needs where organization_id = ${orgId}`);
-    await ctx.db.db.execute(sql`delete from needs where id in (select id from needs where organization_id = ${orgId} order by created_at limit 1)`);
+    // A need no seeded deal links to (deals reference needs).
+    await ctx.db.db.execute(
+      sql`delete from needs where id in (select id from needs where organization_id = ${orgId} and not exists (select 1 from deals where deals.need_id = needs.id) order by created_at limit 1)`,
+    );
     const again = await loadSeeds(ctx.db.db, ctx.services, { now: ctx.clock.now() });
-    expect(again).toMatchObject({ organizations: 0, achievements: 0, needs: 1 });
+    expect(again).toMatchObject({ organizations: 0, achievements: 0, needs: 1, ...NOTHING_NEW });
     expect(await count(sql`select count(*) as n from needs where organization_id = ${orgId}`)).toBe(before);
   });
 });

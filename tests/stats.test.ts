@@ -5,6 +5,7 @@ import { expectProblem } from './support/assert.js';
 import { achievementInput, createAdmin, needInput, publish, registerUser, type TestUser } from './support/factories.js';
 import { cny, contractInput, fileContract, registerContract } from './support/contracts.js';
 import { ContractStatsSchema, OverviewSchema } from '../src/modules/stats/stats.schemas.js';
+import { splitPeriod } from '../src/modules/stats/stats.repo.js';
 import { listings } from '../src/modules/listings/listings.tables.js';
 import { auctions } from '../src/modules/auctions/auctions.tables.js';
 import { newId } from '../src/lib/ids.js';
@@ -219,6 +220,101 @@ describe('contract statistics', () => {
     expectProblem(await stats('regionCode=23'), 400, 'VALIDATION_FAILED');
     expectProblem(await stats('from=1900-01-01'), 400, 'VALIDATION_FAILED');
     expectProblem(await stats('from=2000-01-01&to=2026-01-01'), 400, 'INVALID_RANGE');
+  });
+
+  it('a region filter with another dimension (counted from the contracts themselves) agrees with the rows', async () => {
+    const year2025 = counted.filter(between('2025-01-01', '2025-12-31')).filter(inRegion('buyer', '23'));
+    const res = await stats('from=2025-01-01&to=2025-12-31&groupBy=type&flow=inflow&regionCode=230000');
+    expect(res.status).toBe(200);
+    const byType = (rows: Row[]) => Object.fromEntries([...new Set(rows.map((r) => r.type))].map((t) => [t, expected(rows.filter((r) => r.type === t))]));
+    expect(Object.fromEntries(res.body.groups.map((g: { key: string; count: number; amount: unknown; technologyAmount: unknown }) => [g.key, { count: g.count, amount: g.amount, technologyAmount: g.technologyAmount }]))).toEqual(byType(year2025));
+    expect(res.body.totals).toMatchObject(expected(year2025));
+  });
+
+  it('the rollup equals a recomputation from the contracts after registrations (concurrent too), changes and cancellations', async () => {
+    // 2019, far from every period the other tests read; registered all at once, so the rollup rows
+    // of that day are updated by concurrent transactions.
+    ctx.clock.set('2019-06-03T02:00:00Z');
+    const uni = parties.uniA;
+    const kinds = [
+      { type: 'development', subtype: 'commissioned_development', ipType: 'none', buyer: parties.entC },
+      { type: 'development', subtype: 'cooperative_development', ipType: 'none', buyer: parties.entD },
+      { type: 'service', subtype: 'technical_service', ipType: 'none', buyer: parties.entE },
+      { type: 'consulting', subtype: 'consulting', ipType: 'none', buyer: parties.entC },
+      { type: 'license', subtype: 'patent_license', ipType: 'invention_patent', buyer: parties.entD },
+      { type: 'service', subtype: 'technical_training', ipType: 'none', buyer: parties.instB },
+    ];
+    const filings = [];
+    for (const [i, k] of kinds.entries()) {
+      filings.push(
+        await fileContract(
+          ctx.app,
+          uni.user,
+          contractInput(uni.user.organizationId, k.buyer.user.organizationId, {
+            type: k.type,
+            subtype: k.subtype,
+            ipType: k.ipType,
+            amount: cny(fen(100_000 * (i + 1))),
+            technologyAmount: cny(fen(80_000 * (i + 1))),
+            signedOn: '2019-05-20',
+            validFrom: '2019-05-20',
+            validTo: '2022-05-19',
+            seller: { natureCode: uni.nature },
+            buyer: { natureCode: k.buyer.nature },
+          }),
+        ),
+      );
+    }
+    const registered = await Promise.all(filings.map((f) => registerContract(ctx.app, admin, f.id)));
+    ctx.clock.set('2019-09-02T02:00:00Z');
+    const change = await api().post(`/v1/contracts/${registered[0]!.id}/changes`).set(uni.user.auth).send({ reason: '增加服务内容', amount: cny(fen(150_000)), document: { reference: 'amendment-2019.pdf' } });
+    await registerContract(ctx.app, admin, change.body.id);
+    const cancel = await api().post(`/v1/contracts/${registered[4]!.id}/cancel`).set(uni.user.auth).send({ reason: '协商解除' });
+    await registerContract(ctx.app, admin, cancel.body.id);
+    ctx.clock.set('2026-03-31T02:00:00Z');
+
+    const rollup = await ctx.db.pool.query(
+      `select dimension, grain, period::text, key, contracts, amount_fen::text as amount, technology_amount_fen::text as tech
+         from contract_stats_rollup where contracts <> 0 order by 1, 2, 3, 4`,
+    );
+    // The same figures from the contracts, with the dimensions and grains spelled out here.
+    const recomputed = await ctx.db.pool.query(
+      `select dimension, grain, period::text, key, count(*)::int as contracts, sum(amount_fen)::text as amount, sum(technology_amount_fen)::text as tech
+         from (select amount_fen, technology_amount_fen,
+                 unnest(array['total','type','subtype','field','domain','seller_region','buyer_region','seller_kind','ip_type','goal','industry']) as dimension,
+                 unnest(array['', type, subtype, field_code, technology_domain, coalesce(seller_region_code, 'foreign'), coalesce(buyer_region_code, 'foreign'),
+                              seller_nature_code, ip_type, socio_economic_goal, left(industry_code, 1)]) as key,
+                 registered_on, date_trunc('month', registered_on)::date as month
+                 from contracts where status = 'registered') x
+         cross join lateral (values ('day', registered_on), ('month', month)) g (grain, period)
+        group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+    );
+    expect(rollup.rows.length).toBeGreaterThan(11 * 2 * 8);
+    expect(rollup.rows).toEqual(recomputed.rows);
+    // What cancellations left behind is zero, and only zero.
+    const leftovers = await ctx.db.pool.query(`select dimension, grain, period::text, key, amount_fen::text as amount from contract_stats_rollup where contracts = 0 order by 1, 2, 3, 4`);
+    expect(leftovers.rows).toContainEqual({ dimension: 'subtype', grain: 'day', period: '2019-06-03', key: 'patent_license', amount: '0' });
+    expect(leftovers.rows).toContainEqual({ dimension: 'subtype', grain: 'month', period: '2019-06-01', key: 'patent_license', amount: '0' });
+    expect(leftovers.rows.every((r) => r.amount === '0')).toBe(true);
+
+    // Through the API: the cancelled licence is out, the changed contract counts at its new amount.
+    const y2019 = await stats('from=2019-01-01&to=2019-12-31&groupBy=subtype');
+    const amounts = [150_000, 200_000, 300_000, 400_000, 600_000];
+    expect(y2019.body.totals).toMatchObject({ count: 5, amount: cny(fen(amounts.reduce((a, b) => a + b, 0))) });
+    expect(y2019.body.groups.map((g: { key: string }) => g.key).sort()).toEqual(['commissioned_development', 'consulting', 'cooperative_development', 'technical_service', 'technical_training']);
+    // Whole months from the month rows, the edges from the day rows: the same figures either way.
+    for (const [from, to, count] of [['2019-06-03', '2019-06-03', 5], ['2019-05-15', '2019-07-31', 5], ['2019-06-04', '2019-12-31', 0], ['2019-06-01', '2019-06-30', 5]] as const) {
+      expect((await stats(`from=${from}&to=${to}`)).body.totals.count, `${from}..${to}`).toBe(count);
+    }
+  });
+
+  it('a period splits into its whole months and the days around them', () => {
+    expect(splitPeriod('2026-01-01', '2026-11-23')).toEqual({ months: ['2026-01-01', '2026-11-01'], days: [['2026-11-01', '2026-11-23']] });
+    expect(splitPeriod('2025-02-10', '2025-12-31')).toEqual({ months: ['2025-03-01', '2026-01-01'], days: [['2025-02-10', '2025-02-28']] });
+    expect(splitPeriod('2024-02-29', '2024-02-29')).toEqual({ months: null, days: [['2024-02-29', '2024-02-29']] });
+    expect(splitPeriod('2024-02-01', '2024-02-29')).toEqual({ months: ['2024-02-01', '2024-03-01'], days: [] });
+    expect(splitPeriod('2026-03-15', '2026-04-20')).toEqual({ months: null, days: [['2026-03-15', '2026-04-20']] });
+    expect(splitPeriod('2026-03-15', '2026-05-20')).toEqual({ months: ['2026-04-01', '2026-05-01'], days: [['2026-03-15', '2026-03-31'], ['2026-05-01', '2026-05-20']] });
   });
 });
 

@@ -11,3 +11,6 @@ export * from '../modules/audit/audit.tables.js';
 export * from '../modules/live/live.tables.js';
 export * from '../modules/deals/deals.tables.js';
 export * from '../modules/contracts/contracts.tables.js';
+export * from '../modules/stats/stats.tables.js';
+export * from '../modules/sandbox/sandbox.tables.js';
+export * from '../modules/interests/interests.tables.js';

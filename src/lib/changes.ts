@@ -9,5 +9,17 @@ export type ChangedEntity = 'achievement' | 'need';
  * provides the implementation; the container wires it in.
  */
 export interface ChangeRecorder {
-  record(tx: Executor, entity: ChangedEntity, id: string): Promise<void>;
+  record(tx: Executor, entity: ChangedEntity, id: string, kind?: ChangeKind): Promise<void>;
+}
+
+/** published: this change moved the row into `published` (saved searches notify on it). */
+export type ChangeKind = 'changed' | 'published';
+
+/** Several followers of the same changes (search, subscriptions), each recording in the changing transaction. */
+export function recordAll(...recorders: ChangeRecorder[]): ChangeRecorder {
+  return {
+    async record(tx, entity, id, kind) {
+      for (const r of recorders) await r.record(tx, entity, id, kind);
+    },
+  };
 }

@@ -27,7 +27,7 @@ export const ReviewBodySchema = z
 export const publicationDtoFields = {
   organizationId: z.uuid(),
   regionCode: z.string(),
-  contact: ContactSchema.nullable().describe('only for the owner and admins'),
+  contact: ContactSchema.nullable().describe('only for the owner, admins and an organization whose interest the owner accepted'),
   status: PublicationStatusSchema,
   expired: z.boolean().describe('published but past validUntil: hidden from public lists until renewed'),
   reviewReason: z.string().nullable(),

@@ -52,7 +52,7 @@ export function createLifecycle<Row extends LifecycleRow, Patch extends Lifecycl
       if (opts.expectedVersion !== undefined && opts.expectedVersion !== row.version) throw preconditionFailed();
       const updated = await repo.update(tx, id, row.version, { ...decide(row, now), updatedAt: now });
       if (!updated) throw preconditionFailed();
-      await changes.record(tx, entity, id);
+      await changes.record(tx, entity, id, updated.status === 'published' && row.status !== 'published' ? 'published' : 'changed');
       return { dto: toDto(updated, actor, now), version: updated.version };
     });
   }

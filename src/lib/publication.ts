@@ -1,4 +1,7 @@
 import { sql, type SQL, type AnyColumn } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { inline, type Bind } from '../db/prepared.js';
+import type { ChangedEntity } from './changes.js';
 import type { Actor } from '../modules/accounts/tokens.js';
 import type { CatalogService } from '../modules/catalog/catalog.service.js';
 import { encodeCursor, decodeCursor } from './cursor.js';
@@ -41,6 +44,20 @@ export const isPubliclyVisible = (row: PublishableRow, now: Date): boolean => ro
 /** Members of the owning organization, and admins, see every field of a row in every status. */
 export const isPrivileged = (viewer: Actor | null, row: PublishableRow): boolean =>
   viewer !== null && (viewer.isAdmin || viewer.organizationId === row.organizationId);
+
+/**
+ * Grants beyond ownership: an organization whose expression of interest the owner accepted sees
+ * the row's contact and confidential detail (the interests capability implements it).
+ */
+export interface DisclosureGrants {
+  isDisclosedTo(db: Executor, entity: ChangedEntity, id: string, organizationId: string): Promise<boolean>;
+}
+
+/** Whether a non-owner reader holds a disclosure grant on the row (owners and admins need none). */
+export async function isDisclosed(grants: DisclosureGrants, db: Executor, viewer: Actor | null, entity: ChangedEntity, row: PublishableRow): Promise<boolean> {
+  if (viewer === null || isPrivileged(viewer, row)) return false;
+  return grants.isDisclosedTo(db, entity, row.id, viewer.organizationId);
+}
 
 /**
  * Rows a caller may not see answer 404, exactly as rows that do not exist, so ids of drafts and
@@ -101,10 +118,10 @@ export function fieldPathOf(catalog: CatalogService, codes: readonly string[]): 
 }
 
 /** A province code (xx0000) matches its cities and counties; a city (xxxx00) its counties. */
-export function regionCondition(column: AnyColumn, code: string): SQL {
-  if (code.endsWith('0000')) return sql`${column} like ${`${code.slice(0, 2)}%`}`;
-  if (code.endsWith('00')) return sql`${column} like ${`${code.slice(0, 4)}%`}`;
-  return sql`${column} = ${code}`;
+export function regionCondition(column: AnyColumn, code: string, bind: Bind = inline): SQL {
+  if (code.endsWith('0000')) return sql`${column} like ${bind('provincePrefix', `${code.slice(0, 2)}%`)}`;
+  if (code.endsWith('00')) return sql`${column} like ${bind('cityPrefix', `${code.slice(0, 4)}%`)}`;
+  return sql`${column} = ${bind('county', code)}`;
 }
 
 /** A keyset order: an expression, its direction, and the SQL type to cast cursor values to. */
@@ -117,7 +134,7 @@ export interface KeysetOrder {
 }
 
 /** The WHERE part that continues after the cursor's row; id breaks ties in the same direction. */
-export function keysetCondition(order: KeysetOrder, idColumn: AnyColumn, cursor: string | undefined): SQL | undefined {
+export function keysetCondition(order: KeysetOrder, idColumn: AnyColumn, cursor: string | undefined, bind: Bind = inline): SQL | undefined {
   const values = decodeCursor(cursor, 2);
   if (!values) return undefined;
   const [value, id] = values;
@@ -126,7 +143,7 @@ export function keysetCondition(order: KeysetOrder, idColumn: AnyColumn, cursor:
   const typed = order.cast === 'timestamptz' ? typeof value === 'string' && !Number.isNaN(Date.parse(value)) : typeof value === 'number' && Number.isSafeInteger(value);
   if (!typed) throw badRequest('INVALID_CURSOR', 'The cursor is not one this API issued');
   const cmp = order.direction === 'desc' ? sql`<` : sql`>`;
-  return sql`(${order.expr}, ${idColumn}) ${cmp} (${value}::${sql.raw(order.cast)}, ${id}::uuid)`;
+  return sql`(${order.expr}, ${idColumn}) ${cmp} (${bind('afterValue', value)}::${sql.raw(order.cast)}, ${bind('afterId', id)}::uuid)`;
 }
 
 export function keysetOrderBy(order: KeysetOrder, idColumn: AnyColumn): SQL {
@@ -165,18 +182,21 @@ export interface CommonListFilter {
   regionCode?: string | undefined;
 }
 
-/** WHERE conditions for the scope and the filters every publishable list offers. */
-export function commonListConditions(t: PublishableColumns, f: CommonListFilter): SQL[] {
+/**
+ * WHERE conditions for the scope and the filters every publishable list offers. `bind` names
+ * each value, so a list of the same shape can reuse a query built once (src/db/prepared.ts).
+ */
+export function commonListConditions(t: PublishableColumns, f: CommonListFilter, bind: Bind = inline): SQL[] {
   const where: SQL[] = [];
-  if (f.scope.kind === 'public') where.push(sql`${t.status} = 'published'`, sql`${t.validUntil} > ${f.scope.now}`);
-  if (f.scope.kind === 'organization') where.push(sql`${t.organizationId} = ${f.scope.organizationId}`);
-  if (f.status) where.push(sql`${t.status} = ${f.status}`);
+  if (f.scope.kind === 'public') where.push(sql`${t.status} = 'published'`, sql`${t.validUntil} > ${bind('now', f.scope.now)}`);
+  if (f.scope.kind === 'organization') where.push(sql`${t.organizationId} = ${bind('organizationId', f.scope.organizationId)}`);
+  if (f.status) where.push(sql`${t.status} = ${bind('status', f.status)}`);
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    where.push(sql`(${t.title} ilike ${like} or ${t.summary} ilike ${like} or ${f.q} = any(${t.keywords}))`);
+    const like = bind('qLike', `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(sql`(${t.title} ilike ${like} or ${t.summary} ilike ${like} or ${bind('q', f.q)} = any(${t.keywords}))`);
   }
-  if (f.fieldCode) where.push(sql`${t.fieldPathCodes} @> array[${f.fieldCode}]::text[]`);
-  if (f.regionCode) where.push(regionCondition(t.regionCode, f.regionCode));
+  if (f.fieldCode) where.push(sql`${t.fieldPathCodes} @> array[${bind('field', f.fieldCode)}]::text[]`);
+  if (f.regionCode) where.push(regionCondition(t.regionCode, f.regionCode, bind));
   return where;
 }
 
@@ -210,12 +230,13 @@ export function publicationDto(
   },
   viewer: Actor | null,
   now: Date,
+  disclosed = false,
 ) {
   const privileged = isPrivileged(viewer, row);
   return {
     organizationId: row.organizationId,
     regionCode: row.regionCode,
-    contact: privileged ? row.contact : null,
+    contact: privileged || disclosed ? row.contact : null,
     status: row.status,
     expired: isExpired(row, now),
     reviewReason: privileged ? row.reviewReason : null,

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../lib/errors.js';
+import { ProblemSchema } from '../lib/http.js';
 import type { Actor, TokenIssuer } from '../modules/accounts/tokens.js';
 
 declare module 'fastify' {
@@ -26,6 +27,11 @@ export function actorOf(request: FastifyRequest): Actor {
 export default fp<{ tokens: TokenIssuer }>(
   async (app, { tokens }) => {
     app.decorateRequest('actor', null);
+    // Any route, public ones included, answers 401 to a bad token, so every documented operation lists it.
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response && !('401' in response)) response[401] = ProblemSchema;
+    });
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       if (header === undefined) return;

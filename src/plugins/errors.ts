@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isConnectionFailure } from '../db/errors.js';
 import { AppError, type FieldError } from '../lib/errors.js';
 import type { Problem } from '../lib/http.js';
 
@@ -70,6 +71,19 @@ function validationErrors(err: FastifyError): FieldError[] {
   return [];
 }
 
+/**
+ * Errors Fastify raises before routing (a URL that does not decode, a path parameter longer
+ * than the router accepts) would otherwise leave as Fastify's own JSON; they are problems too.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, 400, 'PARAMETER_TOO_LONG', 'A path parameter is longer than any identifier');
+  }
+  if (err.code === 'FST_ERR_BAD_URL') return sendProblem(request, reply, 400, 'MALFORMED_URL', 'The URL is not validly percent-encoded');
+  request.log.error({ err }, 'routing failed');
+  return sendProblem(request, reply, 500, 'INTERNAL', 'An internal error occurred');
+}
+
 /** One error handler for the whole app: everything leaves as application/problem+json. */
 export default fp(
   async (app) => {
@@ -93,6 +107,13 @@ export default fp(
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) {
         return sendProblem(request, reply, status, 'BAD_REQUEST', err.message);
+      }
+      // A transaction dies with its connection (only a COMMIT already sent can have landed, which an
+      // Idempotency-Key replay covers), so this is "try again", not a server bug.
+      if (isConnectionFailure(err)) {
+        request.log.warn({ err }, 'database connection lost during the request');
+        reply.header('retry-after', '1');
+        return sendProblem(request, reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry the request');
       }
       // 5xx: log everything, echo nothing internal.
       request.log.error({ err }, 'unhandled error');

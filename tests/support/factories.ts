@@ -16,11 +16,15 @@ export interface TestUser {
 
 const unique = () => randomBytes(5).toString('hex');
 
+/** Where the API runs: the in-process app, or the URL of a server process (tests/support/process.ts). */
+export type ApiTarget = FastifyInstance | string;
+export const serverOf = (target: ApiTarget) => (typeof target === 'string' ? target : target.server);
+
 /** Registers a new organization of the given kind with its first user, through the real API. */
-export async function registerUser(app: FastifyInstance, kind: Exclude<OrgKind, 'platform'>, overrides: { regionCode?: string; name?: string } = {}): Promise<TestUser> {
+export async function registerUser(app: ApiTarget, kind: Exclude<OrgKind, 'platform'>, overrides: { regionCode?: string; name?: string } = {}): Promise<TestUser> {
   const email = `${kind}-${unique()}@example.cn`;
   const password = 'correct horse battery';
-  const res = await request(app.server)
+  const res = await request(serverOf(app))
     .post('/v1/auth/register')
     .send({
       email,
@@ -98,12 +102,12 @@ export function needInput(overrides: Record<string, unknown> = {}) {
 }
 
 /** Creates, submits and approves through the API; returns the published row. */
-export async function publish(app: FastifyInstance, kind: 'achievements' | 'needs', owner: TestUser, admin: TestUser, body: Record<string, unknown>) {
-  const created = await request(app.server).post(`/v1/${kind}`).set(owner.auth).send(body);
+export async function publish(app: ApiTarget, kind: 'achievements' | 'needs', owner: TestUser, admin: TestUser, body: Record<string, unknown>) {
+  const created = await request(serverOf(app)).post(`/v1/${kind}`).set(owner.auth).send(body);
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
-  const submitted = await request(app.server).post(`/v1/${kind}/${created.body.id}/submit`).set(owner.auth);
+  const submitted = await request(serverOf(app)).post(`/v1/${kind}/${created.body.id}/submit`).set(owner.auth);
   if (submitted.status !== 200) throw new Error(`submit failed: ${submitted.status} ${JSON.stringify(submitted.body)}`);
-  const approved = await request(app.server).post(`/v1/${kind}/${created.body.id}/review`).set(admin.auth).send({ decision: 'approve' });
+  const approved = await request(serverOf(app)).post(`/v1/${kind}/${created.body.id}/review`).set(admin.auth).send({ decision: 'approve' });
   if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
   return approved.body as { id: string; version: number; [k: string]: unknown };
 }

@@ -34,7 +34,7 @@ interface TaskView {
   uid: number;
   batchUid: number | null;
   indexUid: string | null;
-  status: 'enqueued' | 'succeeded' | 'failed';
+  status: 'enqueued' | 'processing' | 'succeeded' | 'failed';
   type: string;
   canceledBy: null;
   details: Record<string, unknown>;
@@ -69,6 +69,11 @@ export class FakeMeilisearch {
   /** the next N tasks fail (Infinity: all) */
   failTasks = 0;
   failCode = 'internal';
+  /**
+   * While true, a write is applied at once but its task stays "processing": a client waiting for
+   * the task hangs with the change already in the index, as when a relay is killed mid-batch.
+   */
+  holdTasks = false;
 
   constructor(apiKey = 'fake-master-key') {
     this.apiKey = apiKey;
@@ -245,6 +250,16 @@ export class FakeMeilisearch {
     const task: TaskView = { uid, batchUid: uid, indexUid, status: 'enqueued', type, canceledBy: null, details: {}, error: null, duration: null, enqueuedAt: now, startedAt: null, finishedAt: null };
     this.tasks.set(uid, task);
     const finish = () => {
+      if (this.holdTasks) {
+        task.status = 'processing';
+        task.startedAt = new Date().toISOString();
+        try {
+          task.details = apply();
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+        }
+        return;
+      }
       task.startedAt = task.finishedAt = new Date().toISOString();
       task.duration = 'PT0.001S';
       if (this.failTasks > 0) {

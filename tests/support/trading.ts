@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { TestContext } from './app.js';
-import { achievementInput, publish, registerUser, type TestUser } from './factories.js';
+import { achievementInput, publish, registerUser, serverOf, type ApiTarget, type TestUser } from './factories.js';
 
 /** Money in fen. */
 export const m = (amount: number) => ({ amount, currency: 'CNY' as const });
@@ -22,9 +22,9 @@ export function listingInput(achievementId: string, overrides: Record<string, un
   };
 }
 
-/** Everything of one listing's life made through the API, for tests of what comes after. */
-export function trading(ctx: TestContext, admin: TestUser) {
-  const api = () => request(ctx.app.server);
+/** The API steps of one listing's life, against the in-process app or a server process (its URL). */
+export function listingSteps(target: ApiTarget, admin: TestUser) {
+  const api = () => request(serverOf(target));
 
   async function ok(res: request.Response, status: number) {
     expect(res.status, JSON.stringify(res.body)).toBe(status);
@@ -34,7 +34,7 @@ export function trading(ctx: TestContext, admin: TestUser) {
   return {
     api,
     async publishedAchievement(owner: TestUser): Promise<string> {
-      return (await publish(ctx.app, 'achievements', owner, admin, achievementInput())).id;
+      return (await publish(target, 'achievements', owner, admin, achievementInput())).id;
     },
 
     /** Creates (by the achievement's owner) and, unless told otherwise, approves a listing at the clock's now. */
@@ -57,7 +57,7 @@ export function trading(ctx: TestContext, admin: TestUser) {
     async qualifiedBuyers(seller: TestUser, listingId: string, n: number) {
       const buyers: (TestUser & { registrationId: string; paddle: number })[] = [];
       for (let i = 0; i < n; i++) {
-        const buyer = await registerUser(ctx.app, 'enterprise');
+        const buyer = await registerUser(target, 'enterprise');
         const reg = await this.register(buyer, listingId);
         await this.qualify(seller, listingId, reg.id, { qualified: true, depositPaid: true });
         buyers.push({ ...buyer, registrationId: reg.id, paddle: reg.paddle });
@@ -65,17 +65,24 @@ export function trading(ctx: TestContext, admin: TestUser) {
       return buyers;
     },
 
+    async get(listingId: string, as?: TestUser) {
+      const req = api().get(`/v1/listings/${listingId}`);
+      return ok(await (as ? req.set(as.auth) : req), 200);
+    },
+  };
+}
+
+/** Everything of one listing's life made through the API, for tests of what comes after. */
+export function trading(ctx: TestContext, admin: TestUser) {
+  return {
+    ...listingSteps(ctx.app, admin),
+
     /** Moves the clock to `at` and runs the transitions due then; fails on any failed transition. */
     async runDue(at: string | Date) {
       ctx.clock.set(at);
       const result = await ctx.services.transitions.processDue(ctx.clock.now());
       expect(result.failed).toEqual([]);
       return result.processed;
-    },
-
-    async get(listingId: string, as?: TestUser) {
-      const req = api().get(`/v1/listings/${listingId}`);
-      return ok(await (as ? req.set(as.auth) : req), 200);
     },
 
     /** An approved auction listing with n qualified buyers, opened by the end of its notice; the clock is at the opening. */

@@ -37,10 +37,20 @@ export const achievementsImportRoutes: FastifyPluginAsyncZod<{ limitBytes: numbe
       },
     },
     async (req) => {
-      const file = await req.file();
-      if (!file) throw badRequest('IMPORT_NO_FILE', 'Send the list as a file in the multipart/form-data field "file"');
-      const data = await file.toBuffer();
-      return achievementsImport.importFile(actorOf(req), { filename: file.filename, mimetype: file.mimetype, data });
+      let upload: { filename: string; mimetype: string; data: Buffer } | undefined;
+      try {
+        const file = await req.file();
+        if (file) upload = { filename: file.filename, mimetype: file.mimetype, data: await file.toBuffer() };
+      } catch (err) {
+        // busboy's errors for a body that is not valid multipart (no boundary, truncated, bad part
+        // headers) carry no status; the plugin's own limits (413) do and pass through.
+        if (err instanceof Error && (err as { statusCode?: number }).statusCode === undefined) {
+          throw badRequest('MALFORMED_MULTIPART', 'The multipart/form-data body could not be read');
+        }
+        throw err;
+      }
+      if (!upload) throw badRequest('IMPORT_NO_FILE', 'Send the list as a file in the multipart/form-data field "file"');
+      return achievementsImport.importFile(actorOf(req), upload);
     },
   );
 };

@@ -1,5 +1,6 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { placeholders, statementCache } from '../../db/prepared.js';
 import { versionedRows } from '../../db/versioned.js';
 import { commonListConditions, keysetCondition, keysetOrderBy, type CommonListFilter, type KeysetOrder } from '../../lib/publication.js';
 import { achievements } from './achievements.tables.js';
@@ -44,24 +45,78 @@ export function achievementOrder(sort: AchievementSort, publicScope: boolean): K
   }
 }
 
+/**
+ * What a reader is shown (toAchievementDto, the visibility check and the list cursors): every
+ * column but createdBy, fieldPathCodes and submittedAt, which reads do not need.
+ */
+const readColumns = {
+  id: t.id,
+  organizationId: t.organizationId,
+  title: t.title,
+  summary: t.summary,
+  description: t.description,
+  descriptionConfidential: t.descriptionConfidential,
+  indicators: t.indicators,
+  applications: t.applications,
+  keywords: t.keywords,
+  fieldCodes: t.fieldCodes,
+  trl: t.trl,
+  stage: t.stage,
+  ipRights: t.ipRights,
+  transferModes: t.transferModes,
+  priceKind: t.priceKind,
+  priceFen: t.priceFen,
+  institution: t.institution,
+  regionCode: t.regionCode,
+  contact: t.contact,
+  status: t.status,
+  reviewReason: t.reviewReason,
+  validUntil: t.validUntil,
+  publishedAt: t.publishedAt,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+  version: t.version,
+};
+export type AchievementReadRow = Pick<AchievementRow, keyof typeof readColumns>;
+
+const statements = statementCache<{ execute(values: Record<string, unknown>): Promise<AchievementReadRow[]> }>();
+
 /** All SQL of the achievements capability. */
 export const achievementsRepo = {
   ...versionedRows(t),
 
-  async list(db: Executor, f: AchievementListFilter): Promise<AchievementRow[]> {
-    const where: (SQL | undefined)[] = commonListConditions(t, f);
-    if (f.trlMin !== undefined) where.push(sql`${t.trl} >= ${f.trlMin}`);
-    if (f.stage) where.push(eq(t.stage, f.stage));
-    if (f.transferMode) where.push(sql`${t.transferModes} @> array[${f.transferMode}]::text[]`);
-    if (f.priceMaxFen !== undefined) where.push(sql`(${t.priceKind} <> 'fixed' or ${t.priceFen} <= ${f.priceMaxFen})`);
+  /** One row for GET: a named statement, parsed and planned once per connection (its plan is the primary key whatever the id). */
+  async findForRead(db: Executor, id: string): Promise<AchievementReadRow | undefined> {
+    const query = statements(db, 'byId', () => db.select(readColumns).from(t).where(eq(t.id, sql.placeholder('id'))).prepare('achievement_read_by_id'));
+    const [row] = await query.execute({ id });
+    return row;
+  },
+
+  /**
+   * A page of a list. The query is built once per shape (which filters, sort, scope), then run
+   * with this call's values; it stays an unnamed statement, so PostgreSQL plans it for the values
+   * (a rare field and a common one want different plans).
+   */
+  async list(db: Executor, f: AchievementListFilter): Promise<AchievementReadRow[]> {
+    const { bind, values, names } = placeholders();
+    const where: (SQL | undefined)[] = commonListConditions(t, f, bind);
+    if (f.trlMin !== undefined) where.push(sql`${t.trl} >= ${bind('trlMin', f.trlMin)}`);
+    if (f.stage) where.push(sql`${t.stage} = ${bind('stage', f.stage)}`);
+    if (f.transferMode) where.push(sql`${t.transferModes} @> array[${bind('transferMode', f.transferMode)}]::text[]`);
+    if (f.priceMaxFen !== undefined) where.push(sql`(${t.priceKind} <> 'fixed' or ${t.priceFen} <= ${bind('priceMaxFen', f.priceMaxFen)})`);
     const order = achievementOrder(f.sort, f.scope.kind === 'public');
-    where.push(keysetCondition(order, t.id, f.cursor));
-    return db
-      .select()
-      .from(t)
-      .where(and(...where))
-      .orderBy(keysetOrderBy(order, t.id))
-      .limit(f.limit + 1);
+    where.push(keysetCondition(order, t.id, f.cursor, bind));
+    const limit = bind('limit', f.limit + 1);
+    const query = statements(db, `list:${f.scope.kind}:${f.sort}:${names()}`, () =>
+      db
+        .select(readColumns)
+        .from(t)
+        .where(and(...where))
+        .orderBy(keysetOrderBy(order, t.id))
+        .limit(limit as Placeholder)
+        .prepare(''),
+    );
+    return query.execute(values);
   },
 };
 

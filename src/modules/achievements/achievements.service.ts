@@ -11,16 +11,18 @@ import {
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
+  isDisclosed,
   isPrivileged,
   keysetPage,
   listScope,
   publicationDto,
   resolveValidUntil,
   throwIfInvalid,
+  type DisclosureGrants,
 } from '../../lib/publication.js';
 import type { Actor } from '../accounts/tokens.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
-import { achievementOrder, type AchievementPatch, type AchievementRow, type AchievementsRepo } from './achievements.repo.js';
+import { achievementOrder, type AchievementPatch, type AchievementReadRow, type AchievementRow, type AchievementsRepo } from './achievements.repo.js';
 import type { AchievementDto, CreateAchievementInput, ListAchievementsQuery, UpdateAchievementInput } from './achievements.schemas.js';
 
 export interface AchievementsDeps {
@@ -29,6 +31,8 @@ export interface AchievementsDeps {
   clock: Clock;
   catalog: CatalogService;
   changes: ChangeRecorder;
+  /** accepted interests: who else sees contact and confidential detail on GET */
+  disclosures: DisclosureGrants;
 }
 
 /** Organization kinds that post achievements (the operator reviews, it does not post). */
@@ -40,14 +44,17 @@ export interface AchievementResult {
   version: number;
 }
 
-/** The row as a caller may see it: contacts and confidential detail only for the owner and admins. */
-export function toAchievementDto(row: AchievementRow, viewer: Actor | null, now: Date): AchievementDto {
-  const privileged = isPrivileged(viewer, row);
+/**
+ * The row as a caller may see it: contacts and confidential detail only for the owner and admins,
+ * and (disclosed) for an organization whose interest the owner accepted.
+ */
+export function toAchievementDto(row: AchievementReadRow, viewer: Actor | null, now: Date, disclosed = false): AchievementDto {
+  const seesDetail = disclosed || isPrivileged(viewer, row);
   return {
     id: row.id,
     title: row.title,
     summary: row.summary,
-    description: row.descriptionConfidential && !privileged ? null : row.description,
+    description: row.descriptionConfidential && !seesDetail ? null : row.description,
     descriptionConfidential: row.descriptionConfidential,
     indicators: row.indicators,
     applications: row.applications,
@@ -59,7 +66,7 @@ export function toAchievementDto(row: AchievementRow, viewer: Actor | null, now:
     transferModes: row.transferModes as AchievementDto['transferModes'],
     price: row.priceFen === null ? { kind: row.priceKind } : { kind: row.priceKind, amount: money(row.priceFen) },
     institution: row.institution,
-    ...publicationDto(row, viewer, now),
+    ...publicationDto(row, viewer, now, disclosed),
   };
 }
 
@@ -80,7 +87,7 @@ function columnsOf(input: UpdateAchievementInput, catalog: CatalogService): Achi
 }
 
 export function createAchievementsService(deps: AchievementsDeps) {
-  const { db, repo, clock, catalog, changes } = deps;
+  const { db, repo, clock, catalog, changes, disclosures } = deps;
 
   function validate(input: UpdateAchievementInput, now: Date): Date | undefined {
     const errors: FieldError[] = [];
@@ -121,8 +128,9 @@ export function createAchievementsService(deps: AchievementsDeps) {
 
     async get(viewer: Actor | null, id: string): Promise<AchievementResult> {
       const now = clock.now();
-      const row = assertVisible(viewer, await repo.findById(db, id), now, WHAT);
-      return { achievement: toAchievementDto(row, viewer, now), version: row.version };
+      const row = assertVisible(viewer, await repo.findForRead(db, id), now, WHAT);
+      const disclosed = await isDisclosed(disclosures, db, viewer, 'achievement', row);
+      return { achievement: toAchievementDto(row, viewer, now, disclosed), version: row.version };
     },
 
     async list(viewer: Actor | null, query: ListAchievementsQuery): Promise<{ items: AchievementDto[]; nextCursor: string | null }> {

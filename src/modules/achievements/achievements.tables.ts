@@ -72,8 +72,10 @@ export const achievements = pgTable(
     // Field filter (descendants match through the stored ancestor codes).
     index('achievements_field_path_idx').using('gin', t.fieldPathCodes),
     index('achievements_transfer_modes_idx').using('gin', t.transferModes),
-    // "Mine" lists and authorization lookups by owner.
-    index('achievements_organization_idx').on(t.organizationId, t.createdAt.desc()),
+    // "Mine" lists (created_at DESC, id DESC) and lookups by owner. Ascending on purpose: a
+    // backward scan serves the DESC order; a DESC column here would be NULLS LAST, which
+    // PostgreSQL cannot use for `DESC` (NULLS FIRST) and it sorted every row of the org.
+    index('achievements_organization_idx').on(t.organizationId, t.createdAt, t.id),
     // Admin review queue.
     index('achievements_pending_idx').on(t.submittedAt).where(sql`${t.status} = 'pending_review'`),
     // Partial and short `q` matches in the plain list (the search engine does ranked search).

@@ -62,7 +62,7 @@ export function createAuctionsService(deps: AuctionsDeps) {
             { path: 'amount.amount', message: `(amount − ${auction.startPriceFen}) must be a multiple of ${auction.incrementFen}` },
           ]);
         }
-        const bid = await repo.insertBid(tx, {
+        const bid = {
           id: newId(),
           listingId,
           registrationId: registration.id,
@@ -72,19 +72,10 @@ export function createAuctionsService(deps: AuctionsDeps) {
           amountFen: amount,
           seq: auction.bidCount + 1,
           placedAt: now,
-        });
+        };
         const endsAt = extendedEnd(auction.endsAt, now, auction.extensionWindowSeconds, auction.extensionSeconds);
         const extended = endsAt.getTime() !== auction.endsAt.getTime();
-        await repo.update(tx, listingId, {
-          currentPriceFen: amount,
-          bidCount: auction.bidCount + 1,
-          leadingBidId: bid.id,
-          leadingRegistrationId: registration.id,
-          leadingPaddle: registration.paddle,
-          endsAt,
-          extensions: auction.extensions + (extended ? 1 : 0),
-          updatedAt: now,
-        });
+        await repo.recordBid(tx, bid, { endsAt, extensions: auction.extensions + (extended ? 1 : 0), updatedAt: now });
         const placed = { id: bid.id, amount: money(amount), paddle: bid.paddle, placedAt: isoDate(bid.placedAt)!, auctionEndsAt: isoDate(endsAt)! };
         await journal.audit.append(tx, {
           listingId,

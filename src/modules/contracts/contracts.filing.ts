@@ -6,6 +6,7 @@ import { runIdempotent, type IdempotencyRequest } from '../../lib/idempotency.js
 import { newId } from '../../lib/ids.js';
 import type { Actor } from '../accounts/tokens.js';
 import { localDateOf } from '../catalog/calendar.days.js';
+import type { DealRow } from '../deals/deals.repo.js';
 import { canSeeDeal } from '../deals/deals.service.js';
 import { loadForSellerSide } from './contracts.access.js';
 import { CHINA_COUNTRY_CODE } from './contracts.codes.js';
@@ -25,16 +26,81 @@ const partiesOf = (row: ContractRow) => {
   return { sellerOrganizationId, sellerName, sellerCountryCode, sellerRegionCode, sellerNatureCode, buyerOrganizationId, buyerName, buyerCountryCode, buyerRegionCode, buyerNatureCode };
 };
 
+/** The review clock starting now: 15 or 30 working days by amount, on the calendar as stored in tx. */
+export async function reviewClock(deps: Pick<ContractsDeps, 'calendar'>, tx: Executor, amountFen: number, now: Date) {
+  const reviewWorkingDays = reviewWorkingDaysFor(amountFen);
+  const reviewDueOn = await deps.calendar.dueDate(now, reviewWorkingDays, await deps.calendar.loadClosures(tx));
+  return { reviewWorkingDays, reviewClockStartedAt: now, reviewDueOn };
+}
+
+type PartyInput = Parameters<typeof resolveParty>[2];
+
+/** What an original filing states: a request body, or a draft being submitted. */
+export interface OriginalFiling {
+  sellerOrganizationId: string;
+  buyerOrganizationId: string;
+  seller: PartyInput;
+  buyer: PartyInput;
+  dealId: string | null;
+  listingId: string | null;
+  content: ContractContent;
+}
+
+/**
+ * Every JJ-001 rule of an original filing, all problems at once (422), and the columns of the
+ * filed row: parties as recorded at filing, the content, the filer and the review clock.
+ * `deal` is the filing's deal if the actor may see it.
+ */
+export async function checkOriginal(deps: ContractsDeps, tx: Tx, actor: Actor, f: OriginalFiling, deal: DealRow | undefined, now: Date) {
+  const { repo, catalog } = deps;
+  const errors: FieldError[] = [];
+  const orgs = new Map((await repo.organizations(tx, [f.sellerOrganizationId, f.buyerOrganizationId])).map((o) => [o.id, o]));
+  const seller = resolveParty('seller', orgs.get(f.sellerOrganizationId), f.seller, catalog, errors);
+  const buyer = resolveParty('buyer', orgs.get(f.buyerOrganizationId), f.buyer, catalog, errors);
+  if (f.sellerOrganizationId === f.buyerOrganizationId) errors.push({ path: 'buyerOrganizationId', message: 'the buyer must differ from the seller' });
+  if (f.seller.countryCode !== CHINA_COUNTRY_CODE && f.buyer.countryCode !== CHINA_COUNTRY_CODE) {
+    errors.push({ path: 'buyer.countryCode', message: 'a contract registered here has at least one domestic party' });
+  }
+  if (f.dealId !== null) {
+    if (!deal) errors.push({ path: 'dealId', message: 'no such deal' });
+    else if (deal.sellerOrganizationId !== f.sellerOrganizationId || deal.buyerOrganizationId !== f.buyerOrganizationId) {
+      errors.push({ path: 'dealId', message: 'the deal is between other parties' });
+    } else if (deal.stage === 'cancelled') errors.push({ path: 'dealId', message: 'the deal was cancelled' });
+  }
+  if (f.listingId !== null) {
+    const sale = await repo.listingSale(tx, f.listingId);
+    if (!sale || sale.sellerOrganizationId !== f.sellerOrganizationId) errors.push({ path: 'listingId', message: "not a listing of the seller's organization" });
+    else if (sale.status !== 'sold') errors.push({ path: 'listingId', message: 'the listing has not sold' });
+    else if (sale.buyerOrganizationId !== f.buyerOrganizationId) errors.push({ path: 'listingId', message: 'the listing was sold to another buyer' });
+  }
+  validateContent(f.content, catalog, localDateOf(now), errors);
+  if (errors.length > 0 || !seller || !buyer) throw invalid(errors);
+  return {
+    ...f.content,
+    documentReference: f.content.documentReference!,
+    sellerOrganizationId: seller.organizationId,
+    sellerName: seller.name,
+    sellerCountryCode: seller.countryCode,
+    sellerRegionCode: seller.regionCode,
+    sellerNatureCode: seller.natureCode,
+    buyerOrganizationId: buyer.organizationId,
+    buyerName: buyer.name,
+    buyerCountryCode: buyer.countryCode,
+    buyerRegionCode: buyer.regionCode,
+    buyerNatureCode: buyer.natureCode,
+    dealId: f.dealId,
+    listingId: f.listingId,
+    status: 'submitted' as const,
+    filedBy: actor.userId,
+    filedAt: now,
+    ...(await reviewClock(deps, tx, f.content.amountFen, now)),
+    updatedAt: now,
+  };
+}
+
 /** Filing of originals, changes and cancellations, and the supply of requested material. */
 export function createFiling(deps: ContractsDeps) {
-  const { db, repo, clock, catalog, calendar, deals } = deps;
-
-  /** The review clock starting now: 15 or 30 working days by amount, on the calendar as stored in tx. */
-  async function reviewClock(tx: Executor, amountFen: number, now: Date) {
-    const reviewWorkingDays = reviewWorkingDaysFor(amountFen);
-    const reviewDueOn = await calendar.dueDate(now, reviewWorkingDays, await calendar.loadClosures(tx));
-    return { reviewWorkingDays, reviewClockStartedAt: now, reviewDueOn };
-  }
+  const { db, repo, clock, catalog, deals } = deps;
 
   const idempotency = (actor: Actor, key: string | undefined, scope: string, body: unknown): IdempotencyRequest | undefined =>
     key === undefined ? undefined : { userId: actor.userId, key, scope, body };
@@ -51,55 +117,23 @@ export function createFiling(deps: ContractsDeps) {
     if (!sellerSide) throw forbidden("Only the seller side (its members, or the deal's broker) files the registration", 'NOT_SELLER_SIDE');
 
     const now = clock.now();
-    const errors: FieldError[] = [];
-    const orgs = new Map((await repo.organizations(tx, [input.sellerOrganizationId, input.buyerOrganizationId])).map((o) => [o.id, o]));
-    const seller = resolveParty('seller', orgs.get(input.sellerOrganizationId), input.seller, catalog, errors);
-    const buyer = resolveParty('buyer', orgs.get(input.buyerOrganizationId), input.buyer, catalog, errors);
-    if (input.sellerOrganizationId === input.buyerOrganizationId) errors.push({ path: 'buyerOrganizationId', message: 'the buyer must differ from the seller' });
-    if (foreignSeller && input.buyer.countryCode !== CHINA_COUNTRY_CODE) errors.push({ path: 'buyer.countryCode', message: 'a contract registered here has at least one domestic party' });
-    if (input.dealId !== undefined) {
-      if (!visibleDeal) errors.push({ path: 'dealId', message: 'no such deal' });
-      else if (visibleDeal.sellerOrganizationId !== input.sellerOrganizationId || visibleDeal.buyerOrganizationId !== input.buyerOrganizationId) {
-        errors.push({ path: 'dealId', message: 'the deal is between other parties' });
-      } else if (visibleDeal.stage === 'cancelled') errors.push({ path: 'dealId', message: 'the deal was cancelled' });
-    }
-    if (input.listingId !== undefined) {
-      const sale = await repo.listingSale(tx, input.listingId);
-      if (!sale || sale.sellerOrganizationId !== input.sellerOrganizationId) errors.push({ path: 'listingId', message: "not a listing of the seller's organization" });
-      else if (sale.status !== 'sold') errors.push({ path: 'listingId', message: 'the listing has not sold' });
-      else if (sale.buyerOrganizationId !== input.buyerOrganizationId) errors.push({ path: 'listingId', message: 'the listing was sold to another buyer' });
-    }
-    const content = contentColumns(input) as ContractContent;
-    validateContent(content, catalog, localDateOf(now), errors);
-    if (errors.length > 0 || !seller || !buyer) throw invalid(errors);
-
-    const id = newId();
-    const row = await repo.insert(tx, {
-      ...content,
-      documentReference: content.documentReference!,
-      id,
-      lineageId: id,
-      revision: 1,
-      filingKind: 'original',
-      status: 'submitted',
-      sellerOrganizationId: seller.organizationId,
-      sellerName: seller.name,
-      sellerCountryCode: seller.countryCode,
-      sellerRegionCode: seller.regionCode,
-      sellerNatureCode: seller.natureCode,
-      buyerOrganizationId: buyer.organizationId,
-      buyerName: buyer.name,
-      buyerCountryCode: buyer.countryCode,
-      buyerRegionCode: buyer.regionCode,
-      buyerNatureCode: buyer.natureCode,
+    const filing: OriginalFiling = {
+      sellerOrganizationId: input.sellerOrganizationId,
+      buyerOrganizationId: input.buyerOrganizationId,
+      seller: input.seller,
+      buyer: input.buyer,
       dealId: input.dealId ?? null,
       listingId: input.listingId ?? null,
-      filedBy: actor.userId,
-      filedAt: now,
-      ...(await reviewClock(tx, content.amountFen, now)),
-      createdAt: now,
-      updatedAt: now,
-    });
+      content: contentColumns(input) as ContractContent,
+    };
+    const filed = await checkOriginal(deps, tx, actor, filing, visibleDeal, now);
+    // A sale's draft is completed by this filing rather than left behind beside it.
+    const draft = await repo.draftOfSaleForUpdate(tx, filing);
+    if (draft && draft.sellerOrganizationId === filed.sellerOrganizationId && draft.buyerOrganizationId === filed.buyerOrganizationId) {
+      return toContractDto(await repo.update(tx, draft.id, { ...filed, dealId: filed.dealId ?? draft.dealId, listingId: filed.listingId ?? draft.listingId }));
+    }
+    const id = newId();
+    const row = await repo.insert(tx, { ...filed, id, lineageId: id, revision: 1, filingKind: 'original', createdAt: now });
     return toContractDto(row);
   }
 
@@ -151,7 +185,7 @@ export function createFiling(deps: ContractsDeps) {
       reason: input.reason,
       filedBy: actor.userId,
       filedAt: now,
-      ...(await reviewClock(tx, content.amountFen, now)),
+      ...(await reviewClock(deps, tx, content.amountFen, now)),
       createdAt: now,
       updatedAt: now,
     };
@@ -196,7 +230,7 @@ export function createFiling(deps: ContractsDeps) {
           ...cols,
           documentReference: content.documentReference!,
           status: 'submitted',
-          ...(await reviewClock(tx, content.amountFen, now)),
+          ...(await reviewClock(deps, tx, content.amountFen, now)),
           materialResponse: note,
           materialSuppliedAt: now,
           updatedAt: now,

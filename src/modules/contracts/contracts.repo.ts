@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { organizations } from '../accounts/accounts.tables.js';
+import { achievements } from '../achievements/achievements.tables.js';
 import { deals } from '../deals/deals.tables.js';
 import { listingRegistrations, listings } from '../listings/listings.tables.js';
 import { contractNumberCounters, contracts, type ContractStatus, type FilingKind } from './contracts.tables.js';
@@ -55,6 +56,41 @@ export const contractsRepo = {
       .leftJoin(deals, eq(deals.id, t.dealId))
       .where(eq(t.id, id));
     return r;
+  },
+
+  /** The trading desk's insert: a deal has at most one draft (contracts_deal_draft_key). */
+  async insertDraft(db: Executor, row: NewContractRow & { dealId: string; status: 'draft' }): Promise<ContractRow | undefined> {
+    const [out] = await db
+      .insert(t)
+      .values(row)
+      .onConflictDoNothing({ target: t.dealId, where: sql`${t.status} = 'draft'` })
+      .returning();
+    return out;
+  },
+
+  /** The original filing (a draft or filed) that concludes a deal, if any. */
+  async originalOfDeal(db: Executor, dealId: string): Promise<ContractRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(and(eq(t.dealId, dealId), eq(t.filingKind, 'original')))
+      .orderBy(asc(t.id))
+      .limit(1);
+    return row;
+  },
+
+  /** The open draft of a deal or of a sold listing, locked: a filing for either completes it. */
+  async draftOfSaleForUpdate(db: Executor, link: { dealId: string | null; listingId: string | null }): Promise<ContractRow | undefined> {
+    const of = [link.dealId ? eq(t.dealId, link.dealId) : undefined, link.listingId ? eq(t.listingId, link.listingId) : undefined].filter((c) => c !== undefined);
+    if (of.length === 0) return undefined;
+    const [row] = await db
+      .select()
+      .from(t)
+      .where(and(eq(t.status, 'draft'), or(...of)))
+      .orderBy(asc(t.id))
+      .limit(1)
+      .for('update');
+    return row;
   },
 
   async findForUpdate(db: Executor, id: string): Promise<ContractRow | undefined> {
@@ -137,6 +173,15 @@ export const contractsRepo = {
       .select({ id: organizations.id, name: organizations.name, kind: organizations.kind, regionCode: organizations.regionCode })
       .from(organizations)
       .where(inArray(organizations.id, ids));
+  },
+
+  /** What a contract draft takes from the achievement a listing sold. */
+  async achievementForDraft(db: Executor, id: string) {
+    const [row] = await db
+      .select({ title: achievements.title, fieldCodes: achievements.fieldCodes, ipRights: achievements.ipRights, transferModes: achievements.transferModes })
+      .from(achievements)
+      .where(eq(achievements.id, id));
+    return row;
   },
 
   /** A listing with the organization of its winning registration, if it sold. */

@@ -43,7 +43,12 @@ export function createReview(deps: ContractsDeps) {
       const prev = found.row.supersedesId === null ? undefined : await repo.findForUpdate(tx, found.row.supersedesId);
       const row = (await repo.findForUpdate(tx, id))!;
       if (row.status !== 'submitted') {
-        const why = row.status === 'material_requested' ? 'the filer has not supplied the requested material yet' : `the filing is ${row.status}`;
+        const why =
+          row.status === 'material_requested'
+            ? 'the filer has not supplied the requested material yet'
+            : row.status === 'draft'
+              ? 'it is a draft the seller side has not submitted yet'
+              : `the filing is ${row.status}`;
         throw conflict('CONTRACT_NOT_UNDER_REVIEW', `Cannot decide: ${why}`);
       }
       const now = clock.now();

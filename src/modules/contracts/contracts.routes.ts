@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { setEtag } from '../../lib/etag.js';
+import { parseIfMatch, setEtag } from '../../lib/etag.js';
 import { IdParamSchema, PageQuerySchema, problems } from '../../lib/http.js';
 import type { IdempotentOutcome } from '../../lib/idempotency.js';
 import { actorOf } from '../../plugins/auth.js';
@@ -16,6 +16,7 @@ import {
   OverdueContractPageSchema,
   ReviewContractBodySchema,
   SupplyMaterialBodySchema,
+  UpdateContractDraftBodySchema,
   type ContractDto,
 } from './contracts.schemas.js';
 
@@ -42,6 +43,8 @@ export const contractsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'fileContract',
         tags,
         summary: 'File a technology contract for registration (技术合同认定登记) with the JJ-001 fields; seller side or the deal\'s broker',
+        description:
+          'When dealId or listingId names a sale whose contract draft is still open, this filing completes that draft (same id) instead of adding a second contract beside it.',
         ...secured,
         headers: IdempotencyHeadersSchema,
         body: FileContractBodySchema,
@@ -100,6 +103,50 @@ export const contractsRoutes: FastifyPluginAsyncZod = async (app) => {
       const r = await contracts.get(actorOf(req), req.params.id);
       setEtag(reply, r.version);
       return r.contract;
+    },
+  );
+
+  app.patch(
+    '/v1/contracts/:id',
+    {
+      preHandler: app.requireUser,
+      schema: {
+        operationId: 'updateContractDraft',
+        tags,
+        summary: 'Complete the draft a sale opened: set any JJ-001 fields (If-Match); the rules are checked on submit (seller side)',
+        ...secured,
+        params: IdParamSchema,
+        headers: z.object({ 'if-match': z.string().optional() }),
+        body: UpdateContractDraftBodySchema,
+        response: { 200: ContractSchema, ...problems(400, 401, 403, 404, 409, 412, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      const r = await contracts.updateDraft(actorOf(req), req.params.id, parseIfMatch(req.headers['if-match']), req.body);
+      setEtag(reply, r.version);
+      return r.contract;
+    },
+  );
+
+  app.post(
+    '/v1/contracts/:id/submit',
+    {
+      preHandler: app.requireUser,
+      schema: {
+        operationId: 'submitContractDraft',
+        tags,
+        summary: 'File a draft for registration: every JJ-001 rule is checked at once (422 errors[]); it becomes submitted with reviewDueOn (seller side)',
+        ...secured,
+        params: IdParamSchema,
+        headers: IdempotencyHeadersSchema.extend({ 'if-match': z.string().optional().describe('the version of the draft being filed') }),
+        response: { 200: ContractSchema, ...problems(400, 401, 403, 404, 409, 412, 422) },
+      },
+    },
+    async (req, reply) => {
+      const outcome = await contracts.submitDraft(actorOf(req), req.params.id, parseIfMatch(req.headers['if-match']), req.headers['idempotency-key']);
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      setEtag(reply, outcome.body.version);
+      return outcome.body;
     },
   );
 

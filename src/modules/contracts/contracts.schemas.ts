@@ -45,7 +45,7 @@ export const RefusalGroundSchema = z.enum(REFUSAL_GROUNDS).meta({ id: 'RefusalGr
 export const ContractStatusSchema = z.enum(CONTRACT_STATUSES).meta({
   id: 'ContractStatus',
   description:
-    'submitted (under review, reviewDueOn set) → material_requested (clock stopped until the filer supplies it) → submitted … → registered | rejected; a registered version becomes superseded when a later change or cancellation of the contract is registered; a registered cancellation is cancelled',
+    'draft (prefilled when a listing sold; not filed: in no review queue and no statistic; the seller side completes it with PATCH and files it with POST /v1/contracts/{id}/submit) → submitted (under review, reviewDueOn set) → material_requested (clock stopped until the filer supplies it) → submitted … → registered | rejected; a registered version becomes superseded when a later change or cancellation of the contract is registered; a registered cancellation is cancelled',
 });
 export const FilingKindSchema = z.enum(FILING_KINDS).meta({ id: 'FilingKind', description: 'original 认定登记, change 变更登记, cancellation 注销登记' });
 
@@ -135,6 +135,26 @@ export const SupplyMaterialBodySchema = z
   .meta({ id: 'SupplyContractMaterialRequest', description: 'the note, and any corrected JJ-001 fields or document; the review clock restarts' });
 export type SupplyMaterialInput = z.infer<typeof SupplyMaterialBodySchema>;
 
+const PartyPatchSchema = z.strictObject({
+  natureCode: ContractPartyInputSchema.shape.natureCode,
+  countryCode: countryCode.optional(),
+  regionCode: ContractPartyInputSchema.shape.regionCode,
+});
+
+export const UpdateContractDraftBodySchema = z
+  .strictObject({
+    ...contentFields,
+    seller: PartyPatchSchema.describe("卖方性质, country and region; the organization is the listing's seller"),
+    buyer: PartyPatchSchema.describe('买方性质, country and region; the organization is the buyer of the sale'),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change', path: ['body'] })
+  .meta({
+    id: 'UpdateContractDraftRequest',
+    description: 'JJ-001 fields of a draft (others are kept). A draft may stay incomplete; every rule is checked when it is submitted',
+  });
+export type UpdateContractDraftInput = z.infer<typeof UpdateContractDraftBodySchema>;
+
 export const ReviewContractBodySchema = z
   .strictObject({
     decision: z.enum(['register', 'reject', 'request_material']).describe('register assigns the 登记号; request_material stops the clock until the filer supplies it'),
@@ -148,8 +168,11 @@ export const ReviewContractBodySchema = z
 export type ReviewContractInput = z.infer<typeof ReviewContractBodySchema>;
 
 const PartySchema = z
-  .object({ name: z.string(), natureCode: NatureCodeSchema, countryCode: z.string(), regionCode: z.string().nullable() })
+  .object({ name: z.string(), natureCode: NatureCodeSchema.nullable().describe('null only on a draft that does not know it yet'), countryCode: z.string(), regionCode: z.string().nullable() })
   .meta({ id: 'ContractParty' });
+
+/** On a draft, the JJ-001 fields the sale could not tell are null until the seller side sets them. */
+const draftNull = 'null only on a draft';
 
 const contractDtoFields = {
   id: z.uuid().describe('this filing (version) of the contract'),
@@ -164,7 +187,7 @@ const contractDtoFields = {
   registeredOn: z.string().nullable().describe('Beijing date of the first registration; statistics count the contract in this period'),
   title: z.string(),
   type: ContractTypeSchema,
-  subtype: ContractSubtypeSchema,
+  subtype: ContractSubtypeSchema.nullable().describe(draftNull),
   category: ContractCategorySchema,
   sellerOrganizationId: z.uuid(),
   buyerOrganizationId: z.uuid(),
@@ -172,26 +195,26 @@ const contractDtoFields = {
   buyer: PartySchema,
   amount: MoneySchema,
   technologyAmount: MoneySchema,
-  signedOn: z.string(),
-  validFrom: z.string(),
-  validTo: z.string(),
+  signedOn: z.string().nullable().describe(draftNull),
+  validFrom: z.string().nullable().describe(draftNull),
+  validTo: z.string().nullable().describe(draftNull),
   fieldCode: z.string(),
-  technologyDomain: TechnologyDomainSchema,
-  ipType: IpTypeSchema,
-  socioEconomicGoal: SocioEconomicGoalSchema,
-  industryCode: z.string(),
+  technologyDomain: TechnologyDomainSchema.nullable().describe(draftNull),
+  ipType: IpTypeSchema.nullable().describe(draftNull),
+  socioEconomicGoal: SocioEconomicGoalSchema.nullable().describe(draftNull),
+  industryCode: z.string().nullable().describe(draftNull),
   planSource: PlanSourceSchema,
   expectedNewInvestment: MoneySchema.nullable(),
   expectedNewOutput: MoneySchema.nullable(),
-  document: z.object({ reference: z.string(), sha256: z.string().nullable(), pages: z.number().int().nullable() }),
+  document: z.object({ reference: z.string().nullable().describe(draftNull), sha256: z.string().nullable(), pages: z.number().int().nullable() }),
   dealId: z.uuid().nullable(),
   listingId: z.uuid().nullable(),
   supersedesId: z.uuid().nullable().describe('the registered version a change or cancellation applies to'),
   reason: z.string().nullable().describe('why a change or cancellation was filed'),
-  filedBy: z.uuid(),
-  filedAt: z.string(),
-  reviewWorkingDays: z.number().int().describe('15, or 30 when the amount is ¥5,000,000 or more'),
-  reviewClockStartedAt: z.string().describe('the filing, or the last supply of requested material'),
+  filedBy: z.uuid().nullable().describe('null while a draft'),
+  filedAt: z.string().nullable().describe('null while a draft'),
+  reviewWorkingDays: z.number().int().nullable().describe('15, or 30 when the amount is ¥5,000,000 or more; null while a draft'),
+  reviewClockStartedAt: z.string().nullable().describe('the filing, or the last supply of requested material; null while a draft'),
   reviewDueOn: z.string().nullable().describe('Beijing date the decision is due: reviewWorkingDays working days after reviewClockStartedAt; null while material is requested'),
   materialRequest: z
     .object({ note: z.string(), requestedAt: z.string(), response: z.string().nullable(), suppliedAt: z.string().nullable() })
@@ -210,7 +233,7 @@ export const ContractSchema = z.object(contractDtoFields).meta({ id: 'Contract' 
 export type ContractDto = z.infer<typeof ContractSchema>;
 
 export const ContractVersionSchema = z
-  .object({ id: z.uuid(), revision: z.number().int(), filingKind: FilingKindSchema, status: ContractStatusSchema, filedAt: z.string(), decidedAt: z.string().nullable(), reason: z.string().nullable() })
+  .object({ id: z.uuid(), revision: z.number().int(), filingKind: FilingKindSchema, status: ContractStatusSchema, filedAt: z.string().nullable(), decidedAt: z.string().nullable(), reason: z.string().nullable() })
   .meta({ id: 'ContractVersion' });
 
 export const ContractWithHistorySchema = z

@@ -9,6 +9,7 @@ import type { CatalogService } from '../catalog/catalog.service.js';
 import type { DealsService } from '../deals/deals.service.js';
 import { loadVisible } from './contracts.access.js';
 import { toContractDto, toContractWithHistory } from './contracts.dto.js';
+import { createDrafts } from './contracts.drafts.js';
 import { createFiling } from './contracts.filing.js';
 import type { ContractScope, ContractsRepo } from './contracts.repo.js';
 import { createReview } from './contracts.review.js';
@@ -28,8 +29,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const invalidCursor = () => badRequest('INVALID_CURSOR', 'The cursor is not one this API issued');
 
 /**
- * 技术合同认定登记: the seller side files (contracts.filing.ts), an administrator registers or
- * rejects (contracts.review.ts); parties, the deal's brokerage and admins read.
+ * 技术合同认定登记: the seller side files (contracts.filing.ts), or completes and submits the draft a
+ * sale opened (contracts.drafts.ts); an administrator registers or rejects (contracts.review.ts);
+ * parties, the deal's brokerage and admins read.
  */
 export function createContractsService(deps: ContractsDeps) {
   const { db, repo, clock, calendar } = deps;
@@ -37,6 +39,7 @@ export function createContractsService(deps: ContractsDeps) {
 
   return {
     ...filing,
+    ...createDrafts(deps),
     review: createReview(deps),
 
     async get(actor: Actor, id: string): Promise<{ contract: ContractWithHistoryDto; version: number }> {

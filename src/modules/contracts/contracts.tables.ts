@@ -5,11 +5,12 @@ import { deals } from '../deals/deals.tables.js';
 import { listings } from '../listings/listings.tables.js';
 
 /**
- * submitted → (material_requested → submitted)* → registered | rejected. A registered version
- * becomes superseded when a later change or cancellation of the same contract is registered; a
- * registered cancellation is `cancelled`.
+ * (draft →) submitted → (material_requested → submitted)* → registered | rejected. A registered
+ * version becomes superseded when a later change or cancellation of the same contract is
+ * registered; a registered cancellation is `cancelled`. A `draft` is an original the trading desk
+ * prefilled when a listing sold: not filed yet, so it is in no review queue and no statistic.
  */
-export const CONTRACT_STATUSES = ['submitted', 'material_requested', 'registered', 'rejected', 'superseded', 'cancelled'] as const;
+export const CONTRACT_STATUSES = ['draft', 'submitted', 'material_requested', 'registered', 'rejected', 'superseded', 'cancelled'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 /** original 认定登记, change 变更登记, cancellation 注销登记 */
 export const FILING_KINDS = ['original', 'change', 'cancellation'] as const;
@@ -39,7 +40,8 @@ export const contracts = pgTable(
     registeredOn: date('registered_on', { mode: 'string' }),
     title: text('title').notNull(),
     type: text('type').notNull(),
-    subtype: text('subtype').notNull(),
+    /** null only on a draft, like every JJ-001 field the sale could not tell */
+    subtype: text('subtype'),
     sellerOrganizationId: uuid('seller_organization_id')
       .notNull()
       .references(() => organizations.id),
@@ -47,43 +49,42 @@ export const contracts = pgTable(
     sellerCountryCode: text('seller_country_code').notNull(),
     /** null for a foreign party */
     sellerRegionCode: text('seller_region_code'),
-    sellerNatureCode: text('seller_nature_code').notNull(),
+    sellerNatureCode: text('seller_nature_code'),
     buyerOrganizationId: uuid('buyer_organization_id')
       .notNull()
       .references(() => organizations.id),
     buyerName: text('buyer_name').notNull(),
     buyerCountryCode: text('buyer_country_code').notNull(),
     buyerRegionCode: text('buyer_region_code'),
-    buyerNatureCode: text('buyer_nature_code').notNull(),
+    buyerNatureCode: text('buyer_nature_code'),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
     technologyAmountFen: bigint('technology_amount_fen', { mode: 'number' }).notNull(),
-    signedOn: date('signed_on', { mode: 'string' }).notNull(),
-    validFrom: date('valid_from', { mode: 'string' }).notNull(),
-    validTo: date('valid_to', { mode: 'string' }).notNull(),
+    signedOn: date('signed_on', { mode: 'string' }),
+    validFrom: date('valid_from', { mode: 'string' }),
+    validTo: date('valid_to', { mode: 'string' }),
     fieldCode: text('field_code').notNull(),
-    technologyDomain: text('technology_domain').notNull(),
-    ipType: text('ip_type').notNull(),
-    socioEconomicGoal: text('socio_economic_goal').notNull(),
-    industryCode: text('industry_code').notNull(),
+    technologyDomain: text('technology_domain'),
+    ipType: text('ip_type'),
+    socioEconomicGoal: text('socio_economic_goal'),
+    industryCode: text('industry_code'),
     planSource: text('plan_source').notNull(),
     expectedNewInvestmentFen: bigint('expected_new_investment_fen', { mode: 'number' }),
     expectedNewOutputFen: bigint('expected_new_output_fen', { mode: 'number' }),
     /** the signed written contract (or amendment): oral contracts are not registered */
-    documentReference: text('document_reference').notNull(),
+    documentReference: text('document_reference'),
     documentSha256: text('document_sha256'),
     documentPages: integer('document_pages'),
     dealId: uuid('deal_id').references(() => deals.id),
     listingId: uuid('listing_id').references(() => listings.id),
     /** why a change or cancellation is filed */
     reason: text('reason'),
-    filedBy: uuid('filed_by')
-      .notNull()
-      .references(() => users.id),
-    filedAt: timestamp('filed_at', { withTimezone: true }).notNull(),
+    /** null while a draft: nobody filed it yet */
+    filedBy: uuid('filed_by').references(() => users.id),
+    filedAt: timestamp('filed_at', { withTimezone: true }),
     /** 15 working days, or 30 for contracts of ¥5,000,000 and more */
-    reviewWorkingDays: smallint('review_working_days').notNull(),
+    reviewWorkingDays: smallint('review_working_days'),
     /** when the review clock last (re)started: the filing, or the supply of requested material */
-    reviewClockStartedAt: timestamp('review_clock_started_at', { withTimezone: true }).notNull(),
+    reviewClockStartedAt: timestamp('review_clock_started_at', { withTimezone: true }),
     /** null while the clock is stopped for requested material */
     reviewDueOn: date('review_due_on', { mode: 'string' }),
     materialRequest: text('material_request'),
@@ -100,11 +101,28 @@ export const contracts = pgTable(
     version: integer('version').notNull().default(1),
   },
   (t) => [
-    check('contracts_status_check', sql`${t.status} in ('submitted','material_requested','registered','rejected','superseded','cancelled')`),
+    check('contracts_status_check', sql`${t.status} in ('draft','submitted','material_requested','registered','rejected','superseded','cancelled')`),
+    // Everything but a draft was filed with the complete JJ-001 content and a running or finished review.
+    check(
+      'contracts_filed_check',
+      sql`${t.status} = 'draft' or (${t.subtype} is not null and ${t.signedOn} is not null and ${t.validFrom} is not null and ${t.validTo} is not null
+        and ${t.technologyDomain} is not null and ${t.ipType} is not null and ${t.socioEconomicGoal} is not null and ${t.industryCode} is not null
+        and ${t.sellerNatureCode} is not null and ${t.buyerNatureCode} is not null and ${t.documentReference} is not null
+        and ${t.filedBy} is not null and ${t.filedAt} is not null and ${t.reviewWorkingDays} is not null and ${t.reviewClockStartedAt} is not null)`,
+    ),
+    // A draft is an unfiled original of a sale: no number, no review, no decision.
+    check(
+      'contracts_draft_check',
+      sql`${t.status} <> 'draft' or (${t.filingKind} = 'original' and ${t.dealId} is not null and ${t.registrationNumber} is null and ${t.reviewDueOn} is null and ${t.decidedAt} is null)`,
+    ),
     check('contracts_filing_kind_check', sql`${t.filingKind} in ('original','change','cancellation')`),
     check('contracts_revision_check', sql`(${t.filingKind} = 'original') = (${t.revision} = 1) and (${t.filingKind} = 'original') = (${t.supersedesId} is null) and ${t.revision} >= 1`),
-    check('contracts_amounts_check', sql`${t.amountFen} > 0 and ${t.technologyAmountFen} >= 0 and ${t.technologyAmountFen} <= ${t.amountFen}`),
-    check('contracts_dates_check', sql`${t.validFrom} <= ${t.validTo} and ${t.signedOn} <= ${t.validTo}`),
+    // A draft may be inconsistent while the seller completes it; submitting checks every rule.
+    check(
+      'contracts_amounts_check',
+      sql`${t.amountFen} >= 0 and ${t.technologyAmountFen} >= 0 and (${t.status} = 'draft' or (${t.amountFen} > 0 and ${t.technologyAmountFen} <= ${t.amountFen}))`,
+    ),
+    check('contracts_dates_check', sql`${t.status} = 'draft' or (${t.validFrom} <= ${t.validTo} and ${t.signedOn} <= ${t.validTo})`),
     check('contracts_parties_check', sql`${t.sellerOrganizationId} <> ${t.buyerOrganizationId}`),
     check('contracts_number_check', sql`${t.registrationNumber} is null or ${t.registrationNumber} ~ '^[0-9]{16}$'`),
     check('contracts_registered_check', sql`${t.status} not in ('registered','superseded','cancelled') or (${t.registrationNumber} is not null and ${t.registeredOn} is not null)`),
@@ -118,16 +136,33 @@ export const contracts = pgTable(
     uniqueIndex('contracts_number_current_key').on(t.registrationNumber).where(sql`${t.status} in ('registered','cancelled')`),
     // At most one filing under review per contract.
     uniqueIndex('contracts_lineage_pending_key').on(t.lineageId).where(sql`${t.status} in ('submitted','material_requested')`),
-    // Statistics: registered contracts by registration date, with the summed columns in the index
-    // so month and total queries are index-only scans.
+    // Statistics that contract_stats_rollup cannot answer (a region filter with another dimension)
+    // read registered contracts by registration date: every column they filter, group or sum is
+    // in the index, so they are index-only scans and never visit the 1 KB rows.
     index('contracts_stats_idx')
-      .on(t.registeredOn, t.amountFen, t.technologyAmountFen)
+      .on(
+        t.registeredOn,
+        t.sellerRegionCode,
+        t.buyerRegionCode,
+        t.type,
+        t.subtype,
+        t.fieldCode,
+        t.technologyDomain,
+        t.sellerNatureCode,
+        t.ipType,
+        t.socioEconomicGoal,
+        t.industryCode,
+        t.amountFen,
+        t.technologyAmountFen,
+      )
       .where(sql`${t.status} = 'registered'`),
     // The review queue and the overdue list.
     index('contracts_review_due_idx').on(t.reviewDueOn, t.id).where(sql`${t.status} = 'submitted'`),
     index('contracts_seller_idx').on(t.sellerOrganizationId, t.id.desc()),
     index('contracts_buyer_idx').on(t.buyerOrganizationId, t.id.desc()),
     index('contracts_deal_idx').on(t.dealId).where(sql`${t.dealId} is not null`),
+    // One draft per deal: the sale's handoff inserts it ON CONFLICT DO NOTHING.
+    uniqueIndex('contracts_deal_draft_key').on(t.dealId).where(sql`${t.status} = 'draft'`),
   ],
 );
 

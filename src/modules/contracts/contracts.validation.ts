@@ -5,21 +5,24 @@ import { CHINA_COUNTRY_CODE, INDUSTRY_SECTIONS, IP_TYPES_OF_SUBTYPE, IP_TYPE_LAB
 import type { ContractRow } from './contracts.repo.js';
 import type { ContentPatch } from './contracts.schemas.js';
 
-/** The JJ-001 content of a filing, as stored (fen, dates as YYYY-MM-DD). */
+/**
+ * The JJ-001 content of a filing, as stored (fen, dates as YYYY-MM-DD). The nullable fields are
+ * null only on a draft: validateContent reports each one a filing still lacks.
+ */
 export interface ContractContent {
   title: string;
   type: ContractRow['type'];
-  subtype: ContractRow['subtype'];
+  subtype: string | null;
   amountFen: number;
   technologyAmountFen: number;
-  signedOn: string;
-  validFrom: string;
-  validTo: string;
+  signedOn: string | null;
+  validFrom: string | null;
+  validTo: string | null;
   fieldCode: string;
-  technologyDomain: string;
-  ipType: string;
-  socioEconomicGoal: string;
-  industryCode: string;
+  technologyDomain: string | null;
+  ipType: string | null;
+  socioEconomicGoal: string | null;
+  industryCode: string | null;
   planSource: string;
   expectedNewInvestmentFen: number | null;
   expectedNewOutputFen: number | null;
@@ -41,7 +44,7 @@ export interface PartySnapshot {
 export const LARGE_CONTRACT_FEN = 500_000_000;
 export const reviewWorkingDaysFor = (amountFen: number): number => (amountFen >= LARGE_CONTRACT_FEN ? 30 : 15);
 
-const DEFAULT_NATURE: Partial<Record<OrgKind, NatureCode>> = { university: '022', institute: '021' };
+export const DEFAULT_NATURE: Partial<Record<OrgKind, NatureCode>> = { university: '022', institute: '021' };
 const NATURES_OF_KIND: Partial<Record<OrgKind, readonly NatureCode[]>> = { university: ['022'], institute: ['021', '023', '024'] };
 
 /** The stored columns of a patch: only the fields given. */
@@ -73,30 +76,45 @@ export function contentOf(row: ContractRow): ContractContent {
   };
 }
 
+/** The fields a draft may lack and a filing may not, by their API names. */
+const REQUIRED_TO_FILE = [
+  ['subtype', '合同子类'],
+  ['signedOn', '签订日期'],
+  ['validFrom', '有效期限 from'],
+  ['validTo', '有效期限 to'],
+  ['technologyDomain', '技术领域'],
+  ['ipType', '知识产权类别'],
+  ['socioEconomicGoal', '社会经济目标'],
+  ['industryCode', '国民经济行业'],
+] as const satisfies readonly (readonly [keyof ContractContent, string])[];
+
 /**
  * Every rule of the JJ-001 content that the schema cannot express; all problems are collected
- * so the filer fixes them in one round. `today` is the Beijing date of the filing.
+ * so the filer fixes them in one round. `today` is the Beijing date of the filing. A rule whose
+ * fields are missing (a draft's gaps) is skipped: the missing field is the problem reported.
  */
 export function validateContent(c: ContractContent, catalog: CatalogService, today: string, errors: FieldError[]): void {
+  for (const [path, label] of REQUIRED_TO_FILE) if (c[path] === null) errors.push({ path, message: `${label} is required to file` });
   const type = c.type as ContractType;
-  if (!SUBTYPES_OF[type]?.includes(c.subtype as never)) {
+  if (c.subtype !== null && !SUBTYPES_OF[type]?.includes(c.subtype as never)) {
     errors.push({ path: 'subtype', message: `${c.subtype} is not a subtype of ${c.type} (allowed: ${SUBTYPES_OF[type]?.join(', ')})` });
   }
   if (c.amountFen <= 0) errors.push({ path: 'amount', message: '成交金额 must be more than 0' });
   if (c.technologyAmountFen > c.amountFen) errors.push({ path: 'technologyAmount', message: '技术交易额 cannot exceed 成交金额 (amount)' });
-  if (c.validFrom > c.validTo) errors.push({ path: 'validTo', message: 'the validity ends before it starts' });
-  if (c.signedOn > c.validTo) errors.push({ path: 'signedOn', message: 'signed after the validity ended' });
-  if (c.signedOn > today) errors.push({ path: 'signedOn', message: `in the future (today is ${today})` });
-  if (c.validTo < today) errors.push({ path: 'validTo', message: `the contract's validity ended on ${c.validTo}: registration is filed within the validity` });
+  if (c.validFrom !== null && c.validTo !== null && c.validFrom > c.validTo) errors.push({ path: 'validTo', message: 'the validity ends before it starts' });
+  if (c.signedOn !== null && c.validTo !== null && c.signedOn > c.validTo) errors.push({ path: 'signedOn', message: 'signed after the validity ended' });
+  if (c.signedOn !== null && c.signedOn > today) errors.push({ path: 'signedOn', message: `in the future (today is ${today})` });
+  if (c.validTo !== null && c.validTo < today) errors.push({ path: 'validTo', message: `the contract's validity ended on ${c.validTo}: registration is filed within the validity` });
   if (!catalog.isField(c.fieldCode)) errors.push({ path: 'fieldCode', message: `unknown field code ${c.fieldCode} (see GET /v1/fields)` });
   const ipTypes = IP_TYPES_OF_SUBTYPE[c.subtype as keyof typeof IP_TYPES_OF_SUBTYPE];
-  if (ipTypes && !ipTypes.includes(c.ipType as never)) {
+  if (ipTypes && c.ipType !== null && !ipTypes.includes(c.ipType as never)) {
     errors.push({ path: 'ipType', message: `a ${c.subtype} contract concerns ${ipTypes.map((t) => `${t} ${IP_TYPE_LABELS[t]}`).join(' or ')}` });
   }
-  const section = INDUSTRY_SECTIONS[c.industryCode.charAt(0)];
-  const division = c.industryCode.length >= 3 ? Number(c.industryCode.slice(1, 3)) : undefined;
+  const industry = c.industryCode ?? '';
+  const section = INDUSTRY_SECTIONS[industry.charAt(0)];
+  const division = industry.length >= 3 ? Number(industry.slice(1, 3)) : undefined;
   if (section && division !== undefined && (division < section.divisions[0] || division > section.divisions[1])) {
-    errors.push({ path: 'industryCode', message: `section ${c.industryCode.charAt(0)} (${section.label}) has divisions ${String(section.divisions[0]).padStart(2, '0')}–${String(section.divisions[1]).padStart(2, '0')}` });
+    errors.push({ path: 'industryCode', message: `section ${industry.charAt(0)} (${section.label}) has divisions ${String(section.divisions[0]).padStart(2, '0')}–${String(section.divisions[1]).padStart(2, '0')}` });
   }
   if (type === 'transfer') {
     if (c.expectedNewInvestmentFen === null) errors.push({ path: 'expectedNewInvestment', message: '预计新增投入 is required for 技术转让 contracts' });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { organizations } from '../accounts/accounts.tables.js';
 import { achievements } from '../achievements/achievements.tables.js';
@@ -38,7 +38,7 @@ export const dealsRepo = {
     const [out] = await db
       .insert(deals)
       .values(row)
-      .onConflictDoNothing({ target: deals.listingId, where: sql`${deals.listingId} is not null` })
+      .onConflictDoNothing({ target: deals.listingId, where: sql`${deals.listingId} is not null and ${deals.stage} <> 'cancelled'` })
       .returning();
     return out;
   },
@@ -48,8 +48,13 @@ export const dealsRepo = {
     return row;
   },
 
-  async findByListing(db: Executor, listingId: string): Promise<DealRow | undefined> {
-    const [row] = await db.select().from(deals).where(eq(deals.listingId, listingId));
+  /** The listing's open (not cancelled) deal, locked: the sale decides what becomes of it. */
+  async findOpenByListingForUpdate(db: Executor, listingId: string): Promise<DealRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(deals)
+      .where(and(eq(deals.listingId, listingId), ne(deals.stage, 'cancelled')))
+      .for('update');
     return row;
   },
 

@@ -168,12 +168,27 @@ export function createDealsService(deps: DealsDeps) {
     },
 
     /**
-     * Called by the trading desk inside the transaction that closes a sold listing: opens the
-     * deal of the sale at `matched` with the sale price. Idempotent per listing (unique index):
-     * a repeated close returns the deal the first one opened.
+     * Called by the trading desk inside the transaction that closes a sold listing. A broker may
+     * have opened a deal on the listing before the sale: when its buyer is the winner, that deal
+     * (and its broker and commission terms) becomes the sale's deal at the sale price; when
+     * another organization won, it is cancelled with a note, since the achievement is sold, and
+     * the sale opens its own deal at `matched`. Idempotent per listing: a repeated close finds
+     * the deal the first one opened.
      */
-    async openFromSale(tx: Executor, sale: SaleInput): Promise<DealRow> {
+    async openFromSale(tx: Executor, sale: SaleInput, attempt = 1): Promise<DealRow> {
       const now = clock.now();
+      const yuan = (sale.amountFen / 100).toFixed(2);
+      const existing = await repo.findOpenByListingForUpdate(tx, sale.listingId);
+      if (existing && existing.buyerOrganizationId === sale.buyerOrganizationId) {
+        if (existing.amountFen === sale.amountFen) return existing;
+        const updated = await repo.update(tx, existing.id, existing.version, { amountFen: sale.amountFen, updatedAt: now });
+        await repo.insertEvent(tx, { id: newId(), dealId: existing.id, fromStage: existing.stage, stage: existing.stage, note: `挂牌成交 ¥${yuan}: the sale price becomes the deal's amount`, actorUserId: null, at: now });
+        return updated!;
+      }
+      if (existing) {
+        await repo.update(tx, existing.id, existing.version, { stage: 'cancelled', stageChangedAt: now, updatedAt: now });
+        await repo.insertEvent(tx, { id: newId(), dealId: existing.id, fromStage: existing.stage, stage: 'cancelled', note: 'The listing was sold to another buyer', actorUserId: null, at: now });
+      }
       const inserted = await repo.insertForListing(tx, {
         id: newId(),
         origin: 'listing_sale',
@@ -189,8 +204,12 @@ export function createDealsService(deps: DealsDeps) {
         createdAt: now,
         updatedAt: now,
       });
-      if (!inserted) return (await repo.findByListing(tx, sale.listingId))!;
-      const yuan = (sale.amountFen / 100).toFixed(2);
+      // A broker's deal for this listing committed between the read and the insert: decide again
+      // with it visible (a new statement sees it under READ COMMITTED).
+      if (!inserted) {
+        if (attempt > 1) throw new Error(`listing ${sale.listingId}: an open deal keeps appearing during the sale`);
+        return this.openFromSale(tx, sale, attempt + 1);
+      }
       await repo.insertEvent(tx, { id: newId(), dealId: inserted.id, fromStage: null, stage: 'matched', note: `挂牌成交 ¥${yuan}: the contract is to be signed`, actorUserId: null, at: now });
       return inserted;
     },

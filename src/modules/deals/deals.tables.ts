@@ -56,8 +56,9 @@ export const deals = pgTable(
     ),
     // A signed deal has a value: the commission and the statistics are computed from it.
     check('deals_signed_amount_check', sql`${t.stage} not in ('signed','registered','industrialized') or ${t.amountFen} is not null`),
-    // One deal per listing: the trading desk's call is idempotent through this index.
-    uniqueIndex('deals_listing_key').on(t.listingId).where(sql`${t.listingId} is not null`),
+    // One open deal per listing: the trading desk's call is idempotent through this index. A
+    // cancelled one (a broker's buyer who did not win the sale) does not block the sale's deal.
+    uniqueIndex('deals_listing_key').on(t.listingId).where(sql`${t.listingId} is not null and ${t.stage} <> 'cancelled'`),
     // Visibility: a brokerage's pipeline, and each party's deals, newest first.
     index('deals_broker_idx').on(t.brokerOrganizationId, t.id.desc()).where(sql`${t.brokerOrganizationId} is not null`),
     index('deals_seller_idx').on(t.sellerOrganizationId, t.id.desc()),

@@ -20,7 +20,14 @@ const PURGE_EVERY_MS = 10 * 60_000;
  * many loops run (see listings.transitions.ts). Nothing lives in memory: a restarted process
  * simply finds the due rows. Tests call tick() instead of starting the loop.
  */
-export function createListingScheduler(deps: { db: Db; clock: Clock; transitions: Transitions; intervalMs: number }) {
+export function createListingScheduler(deps: {
+  db: Db;
+  clock: Clock;
+  transitions: Transitions;
+  intervalMs: number;
+  /** wraps each tick: the sandbox clock reloads its offset first and keeps ticks apart from its moves */
+  guard?: <T>(tick: () => Promise<T>) => Promise<T>;
+}) {
   const { db, clock, transitions } = deps;
   let log = silent;
   let stopped = true;
@@ -29,7 +36,8 @@ export function createListingScheduler(deps: { db: Db; clock: Clock; transitions
   let lastPurge = -Infinity;
 
   async function tick(): Promise<ProcessDueResult> {
-    const result = await transitions.processDue(clock.now());
+    const run = () => transitions.processDue(clock.now());
+    const result = await (deps.guard ? deps.guard(run) : run());
     for (const t of result.processed) log.info({ listingId: t.listingId, transition: t.name, at: t.at.toISOString() }, 'listing transition');
     for (const f of result.failed) log.error({ listingId: f.listingId, kind: f.kind, err: String(f.error) }, 'listing transition failed; retrying on the next tick');
     return result;

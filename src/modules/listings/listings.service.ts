@@ -15,7 +15,7 @@ import type { ListingRow, ListingsRepo, ListingWithAuction } from './listings.re
 import { AUCTION_DEFAULTS, resolveTerms, type TermsInput } from './listings.rules.js';
 import { isSellerSide, toListingDto, type CreateListingInput, type ListingDto, type ListListingsQuery, type UpdateListingInput } from './listings.schemas.js';
 import type { ListingJournal } from './listings.journal.js';
-import { endListing } from './listings.settlement.js';
+import { endListing, type OnSale } from './listings.settlement.js';
 import type { ListingStatus } from './listings.tables.js';
 
 export interface ListingsDeps {
@@ -28,6 +28,8 @@ export interface ListingsDeps {
   journal: ListingJournal;
   /** server default for a listing's maxNoticeExtensions */
   maxNoticeExtensions: number;
+  /** opens the deal and contract draft of a 协议成交, in the confirming transaction */
+  onSale: OnSale;
 }
 
 /** Organization kinds that own achievements and so may list them (brokers: achievements their own organization owns). */
@@ -43,6 +45,7 @@ export const canSeeListing = (viewer: Actor | null, listing: ListingRow): boolea
 
 export function createListingsService(deps: ListingsDeps) {
   const { db, clock, repo, journal } = deps;
+  const settlement = { repo, journal, onSale: deps.onSale };
 
   /** The terms as the audit log keeps them (the reserve included: the log is seller side only). */
   const termsOf = (l: ListingRow) => ({
@@ -232,7 +235,7 @@ export function createListingsService(deps: ListingsDeps) {
           if (a && a.bidCount > 0) throw conflict('LISTING_HAS_BIDS', 'Bids are irrevocable: a listing with bids cannot be withdrawn');
           if (a) auction = await deps.auctionsRepo.update(tx, id, { status: 'closed', closedAt: now, updatedAt: now });
         }
-        const { listing } = await endListing(tx, repo, journal, actor, row, { status: 'withdrawn', cause: 'withdrawn', at: now, now, withdrawnReason: input.reason ?? null });
+        const { listing } = await endListing(tx, settlement, actor, row, { status: 'withdrawn', cause: 'withdrawn', at: now, now, withdrawnReason: input.reason ?? null });
         return result({ listing, auction }, actor);
       });
     },
@@ -255,7 +258,7 @@ export function createListingsService(deps: ListingsDeps) {
         const confirmed = await repo.update(tx, id, { ...patch, updatedAt: now });
         await journal.audit.append(tx, { listingId: id, action: 'agreement.confirmed', actor, data: { party: isSeller ? 'seller' : 'buyer', registrationId: buyer!.id } });
         if (confirmed.sellerConfirmedAt === null || confirmed.buyerConfirmedAt === null) return result({ listing: confirmed, auction: null }, actor);
-        const { listing } = await endListing(tx, repo, journal, actor, confirmed, {
+        const { listing } = await endListing(tx, settlement, actor, confirmed, {
           status: 'sold',
           cause: 'agreement_confirmed',
           at: now,

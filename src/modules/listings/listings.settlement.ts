@@ -3,6 +3,29 @@ import { isoDate, money } from '../../lib/http.js';
 import type { AuditActor, ListingJournal } from './listings.journal.js';
 import type { ListingRow, ListingsRepo, RegistrationRow } from './listings.repo.js';
 
+/** What a sold listing hands on to the deal pipeline. */
+export interface ListingSale {
+  listingId: string;
+  achievementId: string;
+  sellerOrganizationId: string;
+  /** the organization of the winning registration */
+  buyerOrganizationId: string;
+  priceFen: number;
+}
+
+/**
+ * Runs inside the transaction that sells the listing, under its lock: opens the sale's deal and
+ * its contract draft (wired in container.ts, so listings import neither deals nor contracts).
+ */
+export type OnSale = (tx: Tx, sale: ListingSale) => Promise<void>;
+
+/** What ending a listing writes through. */
+export interface Settlement {
+  repo: Pick<ListingsRepo, 'update' | 'refundDeposits' | 'registrationsByIds'>;
+  journal: ListingJournal;
+  onSale: OnSale;
+}
+
 export interface ListingEnd {
   status: 'sold' | 'unsold' | 'withdrawn';
   /** when the end happened: the due moment for time-driven ends, else now */
@@ -20,17 +43,18 @@ export interface ListingEnd {
  * Ends a listing (the caller holds its lock) and records the refund of every paid deposit except
  * the winner's, which becomes the down payment, and a held one. Refunds are recorded at the end
  * in the same transaction, so a listing is never closed with a loser's deposit still "paid".
- * The outcome goes to the audit log and, as `closed`, to the public feed (the reserve is public
- * once the listing is sold or unsold).
+ * A sale opens its deal and contract draft in the same transaction too: a sold listing never
+ * exists without them. The outcome goes to the audit log and, as `closed`, to the public feed
+ * (the reserve is public once the listing is sold or unsold).
  */
 export async function endListing(
   tx: Tx,
-  repo: Pick<ListingsRepo, 'update' | 'refundDeposits'>,
-  journal: ListingJournal,
+  settlement: Settlement,
   actor: AuditActor,
   listing: ListingRow,
   end: ListingEnd,
 ): Promise<{ listing: ListingRow; refunded: RegistrationRow[] }> {
+  const { repo, journal } = settlement;
   const updated = await repo.update(tx, listing.id, {
     status: end.status,
     closedAt: end.at,
@@ -44,6 +68,17 @@ export async function endListing(
   const keep = end.winner?.registrationId ?? end.holdDepositOf ?? null;
   const note = end.status === 'sold' ? `listing sold to paddle ${end.winner!.paddle}` : `listing ${end.status}`;
   const refunded = await repo.refundDeposits(tx, listing.id, keep, end.at, `refunded without interest: ${note}`);
+  if (end.status === 'sold') {
+    const [buyer] = await repo.registrationsByIds(tx, [end.winner!.registrationId]);
+    if (!buyer) throw new Error(`listing ${listing.id} sold to registration ${end.winner!.registrationId}, which does not exist`);
+    await settlement.onSale(tx, {
+      listingId: listing.id,
+      achievementId: listing.achievementId,
+      sellerOrganizationId: listing.sellerOrganizationId,
+      buyerOrganizationId: buyer.organizationId,
+      priceFen: end.winner!.priceFen,
+    });
+  }
   const price = end.winner ? money(end.winner.priceFen) : null;
   await journal.audit.append(tx, {
     listingId: listing.id,

@@ -5,7 +5,7 @@ import type { DueTransition, ListingRow, ListingsRepo } from './listings.repo.js
 import { EXTENSION_WORKING_DAYS, lastDayOf, noticeOutcome } from './listings.rules.js';
 import { isoDate, money } from '../../lib/http.js';
 import type { ListingJournal } from './listings.journal.js';
-import { endListing } from './listings.settlement.js';
+import { endListing, type OnSale } from './listings.settlement.js';
 
 export interface TransitionsDeps {
   db: Db;
@@ -15,6 +15,8 @@ export interface TransitionsDeps {
   journal: ListingJournal;
   /** working days both parties have to confirm a 协议成交 */
   agreementWorkingDays: number;
+  /** opens the deal and contract draft of an auction sale, in the closing transaction */
+  onSale: OnSale;
 }
 
 export type TransitionName = 'notice_extended' | 'notice_ended_unsold' | 'agreement_started' | 'auction_opened' | 'agreement_lapsed' | 'auction_sold' | 'auction_unsold';
@@ -48,6 +50,7 @@ const MAX_PER_PASS = 10_000;
 export function createTransitions(deps: TransitionsDeps) {
   const { db, repo, auctionsRepo, calendar, journal } = deps;
   const SYSTEM = 'system' as const;
+  const settlement = { repo, journal, onSale: deps.onSale };
 
   async function endNotice(tx: Tx, listing: ListingRow, at: Date, now: Date): Promise<TransitionName> {
     const eligible = await repo.eligibleRegistrations(tx, listing.id);
@@ -67,7 +70,7 @@ export function createTransitions(deps: TransitionsDeps) {
       return 'notice_extended';
     }
     if (outcome === 'unsold') {
-      await endListing(tx, repo, journal, SYSTEM, listing, { status: 'unsold', cause: 'notice_ended', at, now });
+      await endListing(tx, settlement, SYSTEM, listing, { status: 'unsold', cause: 'notice_ended', at, now });
       return 'notice_ended_unsold';
     }
     if (outcome === 'agreement') {
@@ -120,7 +123,7 @@ export function createTransitions(deps: TransitionsDeps) {
     if (listing.status === 'awaiting_agreement') {
       // Not confirmed in time: no sale. The buyer's deposit is held for an admin's decision
       // (refund, or forfeit for refusing to sign); everyone else's is refunded.
-      await endListing(tx, repo, journal, SYSTEM, listing, { status: 'unsold', cause: 'agreement_lapsed', at, now, holdDepositOf: listing.agreementRegistrationId });
+      await endListing(tx, settlement, SYSTEM, listing, { status: 'unsold', cause: 'agreement_lapsed', at, now, holdDepositOf: listing.agreementRegistrationId });
       return { listingId, name: 'agreement_lapsed', at };
     }
     return null;
@@ -152,7 +155,7 @@ export function createTransitions(deps: TransitionsDeps) {
       },
     });
     if (reserveMet) {
-      await endListing(tx, repo, journal, SYSTEM, listing, {
+      await endListing(tx, settlement, SYSTEM, listing, {
         status: 'sold',
         cause: 'auction_closed',
         at,
@@ -161,7 +164,7 @@ export function createTransitions(deps: TransitionsDeps) {
       });
       return { listingId, name: 'auction_sold', at };
     }
-    await endListing(tx, repo, journal, SYSTEM, listing, { status: 'unsold', cause: 'auction_closed', at, now });
+    await endListing(tx, settlement, SYSTEM, listing, { status: 'unsold', cause: 'auction_closed', at, now });
     return { listingId, name: 'auction_unsold', at };
   }
 

@@ -1,5 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { organizations } from '../accounts/accounts.tables.js';
 import { achievements } from '../achievements/achievements.tables.js';
 import { needs } from '../needs/needs.tables.js';
 import type { AchievementRow, NeedRow } from '../search/search.documents.js';
@@ -14,6 +15,12 @@ export const matchingRepo = {
   async findNeed(db: Executor, id: string): Promise<NeedRow | undefined> {
     const [row] = await db.select().from(needs).where(eq(needs.id, id));
     return row;
+  },
+
+  /** The poster's name, which its listing's text often repeats and which says nothing about the subject. */
+  async organizationName(db: Executor, id: string): Promise<string | undefined> {
+    const [row] = await db.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, id));
+    return row?.name;
   },
 
   async achievementsByIds(db: Executor, ids: string[]): Promise<AchievementRow[]> {

@@ -4,8 +4,9 @@ import { actorOf } from '../../plugins/auth.js';
 import { AchievementMatchPageSchema, MatchQuerySchema, NeedMatchPageSchema } from './matching.schemas.js';
 
 const DESCRIPTION =
-  'Candidates come from the search engine (the source’s key terms within its fields, the same terms anywhere, and the newest rows of its fields), ' +
-  'then a transparent re-rank: score = 0.40 text + 0.25 field + 0.10 maturity + 0.10 price + 0.10 region + 0.05 freshness; ' +
+  'Candidates come from the search engine (the source’s subject terms within its fields, the same terms anywhere, its next terms anywhere, and the newest rows of its fields), ' +
+  'then a transparent re-rank: score = relevance × (0.65 + fit), where relevance = (0.40 text + 0.25 field) / 0.65 says whether the candidate is about what the source is about ' +
+  'and fit = 0.10 maturity + 0.10 price + 0.10 region + 0.05 freshness says whether the terms of a deal would fit (an off-topic candidate scores 0 whatever its fit); ' +
   'each component, the shared field codes and the matched terms are in `explanation`. ' +
   'For members of the owning organization, brokers and admins.';
 

@@ -13,8 +13,9 @@ import type { MatchingRepo } from './matching.repo.js';
 import type { AchievementMatchPage, MatchExplanationDto, MatchQuery, NeedMatchPage } from './matching.schemas.js';
 import {
   MATCH_WEIGHTS,
-  candidateTerms,
   fieldScore,
+  matchScore,
+  matchText,
   freshnessScore,
   maturityScore,
   priceScore,
@@ -23,7 +24,8 @@ import {
   sharedFieldCodes,
   termProfile,
   textScores,
-  weightedScore,
+  type MatchText,
+  type TermProfile,
 } from './matching.score.js';
 
 export interface MatchingDeps {
@@ -60,19 +62,22 @@ export function createMatchingService(deps: MatchingDeps) {
   }
 
   /**
-   * Candidates from the engine, three ways: the source's key terms within its fields (the same
-   * leaf or any ancestor), the same terms anywhere (a miscoded row still has its words), and the
-   * newest rows of its own leaf fields (the same subject in other words). Only public fields of
+   * Candidates from the engine, four ways: the source's key terms within its fields (the same
+   * leaf or any ancestor), the same terms anywhere (a miscoded row still has its words), its next
+   * terms anywhere (a need's body often names the technique its title does not), and the newest
+   * rows of its own leaf fields (the same subject in other words). Only public fields of
    * the source are used, so the explanation never reveals its confidential detail.
    */
-  async function candidates<K extends SearchKind>(kind: K, source: SearchDocument, query: string[], now: Date): Promise<Map<string, SearchDocument>> {
+  async function candidates<K extends SearchKind>(kind: K, source: SearchDocument, profile: TermProfile, now: Date): Promise<Map<string, SearchDocument>> {
     const base = { validAfter: now.getTime(), excludeOrganizationId: source.organizationId };
     const fields = source.fieldPathCodes.filter((c) => c.includes('.'));
-    const q = query.join(' ');
+    const q = profile.query.join(' ');
+    const more = profile.moreQuery.join(' ');
     try {
       const results = await Promise.all([
         q ? engine.search(kind, { q, match: 'any', filters: { ...base, fieldCodes: fields }, limit: POOL }) : undefined,
         q ? engine.search(kind, { q, match: 'any', filters: base, limit: POOL / 2 }) : undefined,
+        more ? engine.search(kind, { q: more, match: 'any', filters: base, limit: POOL / 2 }) : undefined,
         engine.search(kind, { filters: { ...base, fieldCodes: source.fieldCodes }, sort: 'newest', limit: POOL / 2 }),
       ]);
       const out = new Map<string, SearchDocument>();
@@ -83,8 +88,8 @@ export function createMatchingService(deps: MatchingDeps) {
     }
   }
 
-  function rank<D extends SearchDocument>(source: SearchDocument, pool: D[], profile: ReturnType<typeof termProfile>, now: Date): Ranked<D>[] {
-    const texts = textScores(profile, pool.map(candidateTerms));
+  function rank<D extends SearchDocument>(source: SearchDocument, pool: D[], profile: TermProfile, sourceText: MatchText, now: Date): Ranked<D>[] {
+    const texts = textScores(profile, sourceText, pool.map((d) => matchText(d, d.kind === 'achievement' ? [d.institution] : [])));
     return pool
       .map((doc, i) => {
         const [achievement, need] = (doc.kind === 'achievement' ? [doc, source] : [source, doc]) as [AchievementDocument, NeedDocument];
@@ -106,15 +111,17 @@ export function createMatchingService(deps: MatchingDeps) {
           sharedFieldCodes: sharedFieldCodes(source, doc),
           matchedTerms: texts[i]!.matched.slice(0, 10),
         };
-        return { doc, score: round3(weightedScore(parts)), explanation };
+        return { doc, score: round3(matchScore(parts)), explanation };
       })
       .sort((a, b) => b.score - a.score || b.doc.publishedAt - a.doc.publishedAt || (a.doc.id < b.doc.id ? -1 : 1));
   }
 
   async function match<D extends SearchDocument>(kind: SearchKind, source: SearchDocument, now: Date): Promise<Ranked<D>[]> {
-    const profile = termProfile(source);
-    const pool = [...(await candidates(kind, source, profile.query, now)).values()] as D[];
-    return rank(source, pool, profile, now);
+    const organization = await repo.organizationName(db, source.organizationId);
+    const names = [organization, source.kind === 'achievement' ? source.institution : undefined].filter((n): n is string => n !== undefined);
+    const profile = termProfile(source, names);
+    const pool = [...(await candidates(kind, source, profile, now)).values()] as D[];
+    return rank(source, pool, profile, matchText(source, names), now);
   }
 
   const extras = () => ({ nextCursor: null, engine: engine.name, weights: { ...MATCH_WEIGHTS } });

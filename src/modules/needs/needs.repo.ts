@@ -1,5 +1,6 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { placeholders, statementCache } from '../../db/prepared.js';
 import { versionedRows } from '../../db/versioned.js';
 import { commonListConditions, keysetCondition, keysetOrderBy, type CommonListFilter, type KeysetOrder } from '../../lib/publication.js';
 import { needs } from './needs.tables.js';
@@ -39,23 +40,69 @@ export function needOrder(sort: NeedSort, publicScope: boolean): KeysetOrder {
   return { expr: sql`${time}`, direction: sort === 'newest' ? 'desc' : 'asc', cast: 'timestamptz', valueOf: (r) => asIso(r[timeKey]) };
 }
 
+/** What a reader is shown (toNeedDto, the visibility check, the list cursors): not createdBy, fieldPathCodes, submittedAt. */
+const readColumns = {
+  id: t.id,
+  organizationId: t.organizationId,
+  title: t.title,
+  description: t.description,
+  descriptionConfidential: t.descriptionConfidential,
+  summary: t.summary,
+  indicators: t.indicators,
+  keywords: t.keywords,
+  fieldCodes: t.fieldCodes,
+  needType: t.needType,
+  trlMin: t.trlMin,
+  budgetMinFen: t.budgetMinFen,
+  budgetMaxFen: t.budgetMaxFen,
+  budgetNegotiable: t.budgetNegotiable,
+  cooperationModes: t.cooperationModes,
+  deadline: t.deadline,
+  regionCode: t.regionCode,
+  contact: t.contact,
+  status: t.status,
+  reviewReason: t.reviewReason,
+  validUntil: t.validUntil,
+  publishedAt: t.publishedAt,
+  createdAt: t.createdAt,
+  updatedAt: t.updatedAt,
+  version: t.version,
+};
+export type NeedReadRow = Pick<NeedRow, keyof typeof readColumns>;
+
+const statements = statementCache<{ execute(values: Record<string, unknown>): Promise<NeedReadRow[]> }>();
+
 /** All SQL of the needs capability. */
 export const needsRepo = {
   ...versionedRows(t),
 
-  async list(db: Executor, f: NeedListFilter): Promise<NeedRow[]> {
-    const where: (SQL | undefined)[] = commonListConditions(t, f);
-    if (f.needType) where.push(eq(t.needType, f.needType));
-    if (f.cooperationMode) where.push(sql`${t.cooperationModes} @> array[${f.cooperationMode}]::text[]`);
-    if (f.budgetMinFen !== undefined) where.push(sql`(${t.budgetNegotiable} or coalesce(${t.budgetMaxFen}, ${t.budgetMinFen}) >= ${f.budgetMinFen})`);
+  /** One row for GET, as a named statement (see achievementsRepo.findForRead). */
+  async findForRead(db: Executor, id: string): Promise<NeedReadRow | undefined> {
+    const query = statements(db, 'byId', () => db.select(readColumns).from(t).where(eq(t.id, sql.placeholder('id'))).prepare('need_read_by_id'));
+    const [row] = await query.execute({ id });
+    return row;
+  },
+
+  /** A page of a list, built once per shape and planned per call (see achievementsRepo.list). */
+  async list(db: Executor, f: NeedListFilter): Promise<NeedReadRow[]> {
+    const { bind, values, names } = placeholders();
+    const where: (SQL | undefined)[] = commonListConditions(t, f, bind);
+    if (f.needType) where.push(sql`${t.needType} = ${bind('needType', f.needType)}`);
+    if (f.cooperationMode) where.push(sql`${t.cooperationModes} @> array[${bind('cooperationMode', f.cooperationMode)}]::text[]`);
+    if (f.budgetMinFen !== undefined) where.push(sql`(${t.budgetNegotiable} or coalesce(${t.budgetMaxFen}, ${t.budgetMinFen}) >= ${bind('budgetMinFen', f.budgetMinFen)})`);
     const order = needOrder(f.sort, f.scope.kind === 'public');
-    where.push(keysetCondition(order, t.id, f.cursor));
-    return db
-      .select()
-      .from(t)
-      .where(and(...where))
-      .orderBy(keysetOrderBy(order, t.id))
-      .limit(f.limit + 1);
+    where.push(keysetCondition(order, t.id, f.cursor, bind));
+    const limit = bind('limit', f.limit + 1);
+    const query = statements(db, `list:${f.scope.kind}:${f.sort}:${names()}`, () =>
+      db
+        .select(readColumns)
+        .from(t)
+        .where(and(...where))
+        .orderBy(keysetOrderBy(order, t.id))
+        .limit(limit as Placeholder)
+        .prepare(''),
+    );
+    return query.execute(values);
   },
 };
 

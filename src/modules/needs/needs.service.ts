@@ -11,16 +11,18 @@ import {
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
+  isDisclosed,
   isPrivileged,
   keysetPage,
   listScope,
   publicationDto,
   resolveValidUntil,
   throwIfInvalid,
+  type DisclosureGrants,
 } from '../../lib/publication.js';
 import type { Actor } from '../accounts/tokens.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
-import { needOrder, type NeedPatch, type NeedRow, type NeedsRepo } from './needs.repo.js';
+import { needOrder, type NeedPatch, type NeedReadRow, type NeedRow, type NeedsRepo } from './needs.repo.js';
 import type { CreateNeedInput, ListNeedsQuery, NeedDto, UpdateNeedInput } from './needs.schemas.js';
 
 export interface NeedsDeps {
@@ -29,6 +31,8 @@ export interface NeedsDeps {
   clock: Clock;
   catalog: CatalogService;
   changes: ChangeRecorder;
+  /** accepted interests: who else sees contact and confidential detail on GET */
+  disclosures: DisclosureGrants;
 }
 
 /** Enterprises post their technology needs; brokers post them on an enterprise's behalf. */
@@ -40,13 +44,13 @@ export interface NeedResult {
   version: number;
 }
 
-export function toNeedDto(row: NeedRow, viewer: Actor | null, now: Date): NeedDto {
-  const privileged = isPrivileged(viewer, row);
+export function toNeedDto(row: NeedReadRow, viewer: Actor | null, now: Date, disclosed = false): NeedDto {
+  const seesDetail = disclosed || isPrivileged(viewer, row);
   return {
     id: row.id,
     title: row.title,
     summary: row.summary,
-    description: row.descriptionConfidential && !privileged ? null : row.description,
+    description: row.descriptionConfidential && !seesDetail ? null : row.description,
     descriptionConfidential: row.descriptionConfidential,
     indicators: row.indicators,
     keywords: row.keywords,
@@ -60,7 +64,7 @@ export function toNeedDto(row: NeedRow, viewer: Actor | null, now: Date): NeedDt
     },
     cooperationModes: row.cooperationModes as NeedDto['cooperationModes'],
     deadline: row.deadline,
-    ...publicationDto(row, viewer, now),
+    ...publicationDto(row, viewer, now, disclosed),
   };
 }
 
@@ -81,7 +85,7 @@ function columnsOf(input: UpdateNeedInput, catalog: CatalogService): NeedPatch {
 }
 
 export function createNeedsService(deps: NeedsDeps) {
-  const { db, repo, clock, catalog, changes } = deps;
+  const { db, repo, clock, catalog, changes, disclosures } = deps;
   const lifecycle = createLifecycle({ db, clock, changes, entity: 'need', what: WHAT, repo, toDto: toNeedDto });
   const result = (r: { dto: NeedDto; version: number }): NeedResult => ({ need: r.dto, version: r.version });
 
@@ -121,8 +125,9 @@ export function createNeedsService(deps: NeedsDeps) {
 
     async get(viewer: Actor | null, id: string): Promise<NeedResult> {
       const now = clock.now();
-      const row = assertVisible(viewer, await repo.findById(db, id), now, WHAT);
-      return { need: toNeedDto(row, viewer, now), version: row.version };
+      const row = assertVisible(viewer, await repo.findForRead(db, id), now, WHAT);
+      const disclosed = await isDisclosed(disclosures, db, viewer, 'need', row);
+      return { need: toNeedDto(row, viewer, now, disclosed), version: row.version };
     },
 
     async list(viewer: Actor | null, query: ListNeedsQuery): Promise<{ items: NeedDto[]; nextCursor: string | null }> {

@@ -55,7 +55,8 @@ export const needs = pgTable(
     // Ascending: see achievements_public_idx (a backward scan serves newest-first).
     index('needs_public_idx').on(t.publishedAt, t.id).where(sql`${t.status} = 'published'`),
     index('needs_field_path_idx').using('gin', t.fieldPathCodes),
-    index('needs_organization_idx').on(t.organizationId, t.createdAt.desc()),
+    // "Mine" lists (created_at DESC, id DESC): ascending so a backward scan serves that order.
+    index('needs_organization_idx').on(t.organizationId, t.createdAt, t.id),
     index('needs_pending_idx').on(t.submittedAt).where(sql`${t.status} = 'pending_review'`),
     index('needs_title_trgm_idx').using('gin', sql`${t.title} gin_trgm_ops`),
   ],

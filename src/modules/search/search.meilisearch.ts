@@ -69,6 +69,12 @@ export function indexSettings(kind: SearchKind): Settings {
     localizedAttributes: [{ attributePatterns: searchable, locales: ['cmn', 'eng'] }],
     faceting: { maxValuesPerFacet: 500 },
     pagination: { maxTotalHits: 1000 },
+    // Facet *search* (the /facet-search endpoint, which this application never calls) rebuilds a
+    // structure over every filterable string, ids included, after each document addition: with
+    // 90k documents that post-processing took 7–19 s per batch of a few documents and made a
+    // publish wait that long to be searchable (BENCHMARKS.md, Search freshness). Facet counts
+    // (`facets` in a search) do not need it.
+    facetSearch: false,
   };
 }
 

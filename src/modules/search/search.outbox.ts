@@ -1,9 +1,10 @@
+import type pg from 'pg';
 import type { Db, Executor } from '../../db/client.js';
 import type { ChangeRecorder } from '../../lib/changes.js';
 import type { Clock } from '../../lib/clock.js';
 import { documentOf, isIndexable } from './search.documents.js';
 import { SEARCH_KINDS, SearchEngineError, type SearchEngine, type SearchKind } from './search.engine.js';
-import { TRANSIENT_MARK, type ClaimedRow, type SearchRepo } from './search.repo.js';
+import { SEARCH_OUTBOX_CHANNEL, TRANSIENT_MARK, type ClaimedRow, type SearchRepo } from './search.repo.js';
 
 /** The ChangeRecorder the achievements and needs services call inside their transactions. */
 export function createOutboxRecorder(deps: { repo: SearchRepo; clock: Clock }): ChangeRecorder {
@@ -21,8 +22,13 @@ export interface RelayOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** pause between ticks when there was nothing (more) to do */
+  /**
+   * pause between ticks when there was nothing (more) to do; a committed change wakes the relay
+   * sooner through LISTEN/NOTIFY, so this bounds only expiry checks and a lost LISTEN connection
+   */
   intervalMs: number;
+  /** first wait before re-establishing a lost LISTEN connection; doubles up to 30 s */
+  reconnectDelayMs: number;
   /** [0, 1); injected so tests can pin the jitter */
   random: () => number;
 }
@@ -33,6 +39,7 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   baseDelayMs: 1_000,
   maxDelayMs: 5 * 60_000,
   intervalMs: 200,
+  reconnectDelayMs: 500,
   random: Math.random,
 };
 
@@ -73,7 +80,17 @@ const silent: RelayLog = { info() {}, warn() {}, error() {} };
  * indexable and remove the rest, and delete the claimed rows only after the engine confirmed.
  * Delivery is at least once and idempotent (a snapshot or a delete can be applied twice).
  */
-export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: SearchEngine; clock: Clock; options?: Partial<RelayOptions> }) {
+export interface RelayDeps {
+  db: Db;
+  repo: SearchRepo;
+  engine: SearchEngine;
+  clock: Clock;
+  options?: Partial<RelayOptions>;
+  /** a new, unconnected client for a dedicated LISTEN connection (never a pooled one); without it the relay only polls */
+  listen?: () => pg.Client;
+}
+
+export function createSearchRelay(deps: RelayDeps) {
   const { db, repo, engine, clock } = deps;
   const opts: RelayOptions = { ...DEFAULT_RELAY_OPTIONS, ...deps.options };
   let log = silent;
@@ -90,7 +107,11 @@ export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: Sear
     const rows = await repo.loadRows(tx, kind, ids);
     const docs = rows.filter((r) => isIndexable(r.row, now)).map(documentOf);
     const indexed = new Set(docs.map((d) => d.id));
-    const removed = ids.filter((id) => !indexed.has(id));
+    // A row that was never published was never indexed (approval sets publishedAt, nothing clears
+    // it): the changes of a draft and of its first review need no delete. On Meilisearch each
+    // delete is an indexing task, and they were two of the three tasks of every publication.
+    const neverPublished = new Set(rows.filter((r) => r.row.publishedAt === null && r.row.status !== 'published').map((r) => r.row.id));
+    const removed = ids.filter((id) => !indexed.has(id) && !neverPublished.has(id));
     await engine.upsert(kind, docs);
     await engine.remove(kind, removed);
     return { upserted: docs.map((d) => ({ id: d.id, validUntil: d.validUntil })), removed };
@@ -180,9 +201,17 @@ export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: Sear
   let running: Promise<void> | undefined;
   let stopped = true;
   let wake: (() => void) | undefined;
+  /** a change was announced since the current round began: run another round instead of sleeping */
+  let notified = false;
+
+  function poke(): void {
+    notified = true;
+    wake?.();
+  }
 
   async function loop() {
     while (!stopped) {
+      notified = false;
       let busy = false;
       for (const kind of SEARCH_KINDS) {
         try {
@@ -193,8 +222,9 @@ export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: Sear
         }
       }
       if (stopped) break;
+      if (busy || notified) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, busy ? 0 : opts.intervalMs);
+        const timer = setTimeout(resolve, opts.intervalMs);
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -202,6 +232,60 @@ export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: Sear
       });
       wake = undefined;
     }
+  }
+
+  // The LISTEN connection. Notifications are not stored: one that arrives while the connection is
+  // down is lost, but its outbox row is not, and the poll (or the catch-up after reconnecting)
+  // delivers it. So a lost connection costs latency, never a change.
+  let listener: pg.Client | null = null;
+  /** bumped by start and stop: a connection attempt from an earlier run closes itself */
+  let generation = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDelay = opts.reconnectDelayMs;
+  let listening: { promise: Promise<void>; resolve: () => void } = deferred();
+
+  function listen(gen: number): void {
+    if (!deps.listen || stopped || gen !== generation) return;
+    const client = deps.listen();
+    // pg emits 'error' on a broken connection; without a listener that would crash the process.
+    client.on('error', (err) => lost(client, err));
+    client.on('end', () => lost(client, undefined));
+    client.on('notification', (msg) => {
+      if (msg.channel === SEARCH_OUTBOX_CHANNEL) poke();
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${SEARCH_OUTBOX_CHANNEL}`))
+      .then(() => {
+        if (stopped || gen !== generation) return void client.end().catch(() => undefined);
+        listener = client;
+        reconnectDelay = opts.reconnectDelayMs;
+        listening.resolve();
+        // Changes committed while nobody listened were announced to no one.
+        poke();
+      })
+      .catch((err: unknown) => {
+        client.end().catch(() => undefined);
+        if (stopped || gen !== generation) return;
+        log.warn({ err: String(err) }, 'search relay: LISTEN failed; polling every interval until it works');
+        reconnectLater(gen);
+      });
+  }
+
+  function lost(client: pg.Client, err: unknown): void {
+    if (listener !== client) return;
+    listener = null;
+    if (stopped) return;
+    listening = deferred();
+    log.warn({ err: String(err ?? 'connection ended') }, 'search relay: LISTEN connection lost; polling until it is back');
+    reconnectLater(generation);
+  }
+
+  function reconnectLater(gen: number): void {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => listen(gen), reconnectDelay);
+    reconnectTimer.unref();
+    reconnectDelay = Math.min(reconnectDelay * 2, 30_000);
   }
 
   return {
@@ -221,15 +305,36 @@ export function createSearchRelay(deps: { db: Db; repo: SearchRepo; engine: Sear
       if (!stopped) return;
       log = logger ?? silent;
       stopped = false;
+      generation++;
+      reconnectDelay = opts.reconnectDelayMs;
+      listening = deferred();
+      listen(generation);
       running = loop();
+    },
+    /** Resolves once the relay listens for commits (never, without a `listen` dependency). */
+    whenListening(): Promise<void> {
+      return listening.promise;
     },
     async stop(): Promise<void> {
       stopped = true;
+      generation++;
+      clearTimeout(reconnectTimer);
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => undefined);
       wake?.();
       await running;
       running = undefined;
     },
   };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 export type SearchRelay = ReturnType<typeof createSearchRelay>;

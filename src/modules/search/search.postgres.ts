@@ -23,6 +23,7 @@ import { documentTerms, queryTerms, synonymsOf } from './search.text.js';
  * the outbox relay, like any external engine.
  */
 export function createPostgresEngine(db: Db): SearchEngine {
+  const termStats = createTermStats(db);
   return {
     name: 'postgres',
 
@@ -41,26 +42,50 @@ export function createPostgresEngine(db: Db): SearchEngine {
     },
 
     async search<K extends SearchKind>(kind: K, query: SearchQuery): Promise<SearchResult<DocumentOf<K>>> {
-      const text = textCondition(query);
+      const anyTerm = query.match === 'any';
+      const stats = anyTerm ? await termStats.get() : undefined;
+      const text = textCondition(query, stats);
       const where = and(sql`${t.kind} = ${kind}`, text?.where, ...filterConditions(query.filters ?? {}))!;
+      // Even the rarest term can be in thousands of documents (a query of common words only):
+      // any-term mode ranks at most the ANY_TERM_CANDIDATES newest documents that qualify.
+      const ranked =
+        text && capsAnyTerm(stats)
+          ? sql`${t.kind} = ${kind} and ${t.id} in (select ${t.id} from ${t} where ${where} order by ${t.publishedAt} desc, ${t.id} desc limit ${ANY_TERM_CANDIDATES})`
+          : where;
       const score = text ? text.score : sql`0::float8`;
-      const order = orderBy(kind, query.match === 'any' ? { ...query, sort: 'relevance' } : query, text !== undefined);
+      const order = orderBy(kind, anyTerm ? { ...query, sort: 'relevance' } : query, text !== undefined);
       const facets = (query.facets ?? []).filter((f) => FACETS_OF[kind].includes(f));
-      // Count and facets run as separate statements: combined with the ranked page (count(*) over ())
-      // they make the planner give up the GIN index (GOTCHAS.md, 174 ms vs 2–18 ms).
+      const limit = sql`limit ${query.limit} offset ${query.offset ?? 0}`;
+      // Facets run as a separate statement, and so does the count of a page that needs no text:
+      // combined with the page (count(*) over ()) they make the planner give up the GIN index
+      // (GOTCHAS.md, 174 ms vs 2–18 ms). A text query ranks every match anyway, so its page and
+      // count come from one materialized scan (a fifth less CPU than two scans of the matches).
+      // Any-term retrieval (matching) counts its candidates only, as the port allows.
+      const page: Promise<{ rows: { total: number | null; id: string | null; score: number; document: DocumentOf<K> }[] }> =
+        text && !anyTerm
+          ? db.execute(sql`
+              with m as materialized (
+                select ${t.id} as id, ${score} as score, ${t.publishedAt} as published_at, ${t.trl} as trl, ${t.priceFen} as price_fen, ${t.budgetMaxFen} as budget_max_fen
+                  from ${t} where ${where})
+              select c.total, ${t}.id, ${t}.score, d.document
+                from (select count(*)::int as total from m) c
+                left join lateral (select * from m as ${t} order by ${order} ${limit}) as ${t} on true
+                left join ${t} d on d.kind = ${kind} and d.id = ${t}.id
+               order by ${order}`)
+          : db.execute(sql`select null::int as total, ${t.id} as id, ${score} as score, ${t.document} as document from ${t} where ${ranked} order by ${order} ${limit}`);
       const [rows, totalRows, facetRows] = await Promise.all([
-        db.execute<{ id: string; score: number; document: DocumentOf<K> }>(
-          sql`select ${t.id} as id, ${score} as score, ${t.document} as document from ${t} where ${where} order by ${order} limit ${query.limit} offset ${query.offset ?? 0}`,
-        ),
-        db.execute<{ total: number }>(sql`select count(*)::int as total from ${t} where ${where}`),
+        page,
+        text || anyTerm ? undefined : db.execute<{ total: number }>(sql`select count(*)::int as total from ${t} where ${where}`),
         facets.length > 0 ? db.execute<{ facet: SearchFacet; value: string; count: number }>(facetQuery(where, facets)) : Promise.resolve({ rows: [] }),
       ]);
       const out: SearchResult<DocumentOf<K>>['facets'] = {};
       for (const f of facets) out[f] = {};
       for (const r of facetRows.rows) out[r.facet]![r.value] = Number(r.count);
+      const hits = rows.rows.filter((r) => r.id !== null);
+      const total = totalRows?.rows[0]?.total ?? rows.rows[0]?.total ?? (anyTerm ? (query.offset ?? 0) + hits.length : 0);
       return {
-        hits: rows.rows.map((r) => ({ id: r.id, score: Number(r.score), document: r.document })),
-        total: totalRows.rows[0]?.total ?? 0,
+        hits: hits.map((r) => ({ id: r.id!, score: Number(r.score), document: r.document })),
+        total,
         facets: out,
       };
     },
@@ -178,14 +203,20 @@ export function buildTsquery(terms: string[], mode: 'all' | 'any'): string | und
   return groups.join(mode === 'all' ? ' & ' : ' | ');
 }
 
-function textCondition(query: SearchQuery): { where: SQL; score: SQL } | undefined {
+function textCondition(query: SearchQuery, stats?: TermStats): { where: SQL; score: SQL } | undefined {
   const q = query.q?.trim();
   if (!q) return undefined;
   const mode = query.match ?? 'all';
-  const tsq = buildTsquery(queryTerms(q), mode);
+  const terms = queryTerms(q);
+  const tsq = buildTsquery(terms, mode);
   // Weights D, C, B, A (ts_rank's order); normalization 32 maps the rank into [0, 1).
   const rank = tsq ? sql`ts_rank_cd('{0.1, 0.2, 0.5, 1.0}'::float4[], ${t.tsv}, to_tsquery('simple', ${tsq}), 32)` : undefined;
-  const fts = tsq ? sql`${t.tsv} @@ to_tsquery('simple', ${tsq})` : undefined;
+  // Any-term mode ranks every document that has one of the terms; terms in most documents (存在,
+  // 环节) made that the whole index, seconds of ts_rank_cd per call. Every term still counts in
+  // the rank, but only the rarest qualify a document (see qualifyingTerms).
+  const qualifying = mode === 'any' && stats ? qualifyingTerms(terms, stats) : terms;
+  const qualifyTsq = qualifying.length < terms.length ? buildTsquery(qualifying, mode) : tsq;
+  const fts = qualifyTsq ? sql`${t.tsv} @@ to_tsquery('simple', ${qualifyTsq})` : undefined;
   // A substring of a title (partial words, codes, English fragments); trigram-indexed from 3 characters.
   const like = mode === 'all' && ([...q].length >= 3 || !tsq) ? sql`${t.title} ilike ${`%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}` : undefined;
   // Nothing searchable in q (only stop words or punctuation, any-term mode): nothing matches.
@@ -228,6 +259,73 @@ function orderBy(kind: SearchKind, query: SearchQuery, hasText: boolean): SQL {
     case 'price':
       return kind === 'achievement' ? sql`${t.priceFen} asc nulls last, score desc, ${newest}` : sql`${t.budgetMaxFen} desc nulls last, score desc, ${newest}`;
   }
+}
+
+/**
+ * About how many documents an any-term query ranks at most, from the rarest of its terms: ten times
+ * the largest candidate pool matching asks for (100), at ~20 µs of ts_rank_cd each.
+ */
+export const ANY_TERM_CANDIDATES = 1000;
+const TERM_STATS_TTL_MS = 60_000;
+
+/**
+ * Document counts of the index's common terms, from PostgreSQL's own statistics of the tsv column
+ * (ANALYZE keeps the most common lexemes with the share of rows holding each, then the lowest of
+ * those shares: a term not listed is in fewer documents than that).
+ */
+interface TermStats {
+  rows: number;
+  documents: Map<string, number>;
+  /** the most documents a term missing from `documents` can be in */
+  unlisted: number;
+}
+
+/**
+ * The terms that qualify a document in any-term mode: rarest first, as many as fit in
+ * ANY_TERM_CANDIDATES estimated documents, at least one. An index smaller than that qualifies
+ * every term, so small data sets (tests, the match evaluation) rank exactly as before.
+ */
+export function qualifyingTerms(terms: string[], stats: TermStats): string[] {
+  if (!capsAnyTerm(stats)) return terms;
+  const estimate = (term: string) => stats.documents.get(term) ?? stats.unlisted;
+  const out: string[] = [];
+  let documents = 0;
+  for (const term of [...terms].sort((a, b) => estimate(a) - estimate(b))) {
+    if (out.length > 0 && documents + estimate(term) > ANY_TERM_CANDIDATES) break;
+    out.push(term);
+    documents += estimate(term);
+  }
+  return out;
+}
+
+/** Whether the index is big enough for any-term queries to be bounded at all. */
+const capsAnyTerm = (stats: TermStats | undefined): stats is TermStats => stats !== undefined && stats.rows > ANY_TERM_CANDIDATES;
+
+function createTermStats(db: Db) {
+  let cached: { at: number; stats: Promise<TermStats> } | undefined;
+  async function load(): Promise<TermStats> {
+    const r = await db.execute<{ elems: string[] | null; freqs: number[] | null; rows: number }>(sql`
+      select s.most_common_elems::text::text[] as elems, s.most_common_elem_freqs as freqs, c.reltuples::float8 as rows
+        from pg_class c left join pg_stats s on s.schemaname = current_schema() and s.tablename = c.relname and s.attname = 'tsv'
+       where c.oid = to_regclass('search_documents')`);
+    const { elems, freqs, rows } = r.rows[0] ?? { elems: null, freqs: null, rows: 0 };
+    const documents = new Map<string, number>();
+    elems?.forEach((term, i) => documents.set(term, (freqs?.[i] ?? 0) * rows));
+    // Never analyzed (reltuples -1, no statistics): nothing is known, every term qualifies.
+    const lowest = elems && freqs ? (freqs[elems.length] ?? 0) : 0;
+    return { rows: elems ? Math.max(rows, 0) : 0, documents, unlisted: lowest * rows };
+  }
+  return {
+    get(): Promise<TermStats> {
+      // Monotonic time for a cache lifetime; business time (the clock) has no say in it.
+      const now = performance.now();
+      if (!cached || now - cached.at > TERM_STATS_TTL_MS) {
+        const stats = load().catch((): TermStats => ({ rows: 0, documents: new Map(), unlisted: 0 }));
+        cached = { at: now, stats };
+      }
+      return cached.stats;
+    },
+  };
 }
 
 const UNNEST_PATH = sql`m, unnest(m.field_path_codes) as v(value)`;

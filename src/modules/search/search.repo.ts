@@ -24,13 +24,24 @@ const LOCK_CLASS = 0x5ea4c8;
 const LOCK_OBJECT: Record<SearchKind, number> = { achievement: 1, need: 2 };
 /** last_error prefix of failures that were not the row's fault (engine unreachable, 5xx) */
 export const TRANSIENT_MARK = '[transient] ';
+/** NOTIFY channel announcing committed outbox rows to the relays (payload: the kind) */
+export const SEARCH_OUTBOX_CHANNEL = 'search_outbox';
 
 const sourceTable = (kind: SearchKind) => (kind === 'achievement' ? achievements : needs);
 
 /** All SQL of the search outbox and of reading the rows it points at. */
 export const searchRepo = {
+  /**
+   * The row, and a notification PostgreSQL delivers only if and when the transaction commits (the
+   * same payload twice in one transaction is delivered once): relays wake at once instead of at
+   * their next poll.
+   */
   async enqueueChange(db: Executor, entity: SearchKind, entityId: string, now: Date): Promise<void> {
-    await db.insert(o).values({ entity, entityId, reason: 'change', enqueuedAt: now, nextAttemptAt: now });
+    await db.execute(sql`
+      with queued as (
+        insert into ${o} (entity, entity_id, reason, enqueued_at, next_attempt_at)
+        values (${entity}, ${entityId}, 'change', ${now}, ${now}) returning entity)
+      select pg_notify(${SEARCH_OUTBOX_CHANNEL}, entity) from queued`);
   },
 
   /** The relay's election for one tick: held until its transaction ends, so a crash never leaves it taken. */

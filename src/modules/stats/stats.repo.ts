@@ -9,6 +9,7 @@ import { auctions } from '../auctions/auctions.tables.js';
 import { listings } from '../listings/listings.tables.js';
 import { needs } from '../needs/needs.tables.js';
 import type { StatsGroup } from './stats.schemas.js';
+import { contractStatsRollup as r, type RollupDimension } from './stats.tables.js';
 
 export interface FigureRow {
   key: string;
@@ -39,22 +40,27 @@ export interface SalesRow {
   averagePremium: number | null;
 }
 
+type Key = { group: SQL | null; text: SQL };
+const same = (e: SQL): Key => ({ group: e, text: e });
+const byDate = (groupBy: 'month' | 'year', on: SQL): Key => {
+  const unit = sql.raw(`'${groupBy}'`);
+  return { group: sql`date_trunc(${unit}, ${on})`, text: sql`to_char(date_trunc(${unit}, ${on}), ${groupBy === 'month' ? 'YYYY-MM' : 'YYYY'})` };
+};
+
 /**
- * The grouping key of a row: `group` is what GROUP BY uses, `text` the key reported (a function
- * of `group`, so it is computed once per group). Rows of the previous period are shifted one year
- * forward first, so month and year keys line up with the current period's.
+ * The grouping key of a contracts row: `group` is what GROUP BY uses, `text` the key reported (a
+ * function of `group`, so it is computed once per group). Rows of the previous period are shifted
+ * one year forward first, so month and year keys line up with the current period's.
  */
-function keyOf(groupBy: StatsGroup | undefined, side: 'seller' | 'buyer', shifted: boolean): { group: SQL | null; text: SQL } {
+function contractKey(groupBy: StatsGroup | undefined, side: 'seller' | 'buyer', shifted: boolean): Key {
   const on = shifted ? sql`(${c.registeredOn} + interval '1 year')` : sql`${c.registeredOn}`;
   const region = side === 'seller' ? c.sellerRegionCode : c.buyerRegionCode;
-  const same = (e: SQL) => ({ group: e, text: e });
   switch (groupBy) {
     case undefined:
       return { group: null, text: sql`'total'` };
     case 'month':
-      return { group: sql`date_trunc('month', ${on})`, text: sql`to_char(date_trunc('month', ${on}), 'YYYY-MM')` };
     case 'year':
-      return { group: sql`date_trunc('year', ${on})`, text: sql`to_char(date_trunc('year', ${on}), 'YYYY')` };
+      return byDate(groupBy, on);
     case 'type':
       return same(sql`${c.type}`);
     case 'category':
@@ -80,21 +86,114 @@ function keyOf(groupBy: StatsGroup | undefined, side: 'seller' | 'buyer', shifte
   }
 }
 
+const ROLLUP_OF: Partial<Record<StatsGroup, RollupDimension>> = {
+  type: 'type',
+  category: 'type',
+  subtype: 'subtype',
+  field: 'field',
+  domain: 'domain',
+  sellerKind: 'seller_kind',
+  ipType: 'ip_type',
+  goal: 'goal',
+  industry: 'industry',
+};
+
+// Columns of the rollup rows a period reads (the union below), as the grouping keys see them.
+const period = sql.raw('u.period');
+const rollupKey = sql.raw('u.key');
+
+/**
+ * Which rows of contract_stats_rollup answer the request, or undefined when only the contracts
+ * table can: the rollup crosses the registration date with one dimension at a time, so a region
+ * filter (on the flow's side) combines only with month, year, totals, and region or province of
+ * that same side.
+ */
+function rollupPlan(f: FigureFilter): { dimension: RollupDimension; key: (shifted: boolean) => Key } | undefined {
+  const regions: RollupDimension = f.side === 'seller' ? 'seller_region' : 'buyer_region';
+  const on = (shifted: boolean) => (shifted ? sql`(${period} + interval '1 year')` : period);
+  switch (f.groupBy) {
+    case undefined:
+      return { dimension: f.regionCode ? regions : 'total', key: () => ({ group: null, text: sql`'total'` }) };
+    case 'month':
+    case 'year': {
+      const groupBy = f.groupBy;
+      return { dimension: f.regionCode ? regions : 'total', key: (shifted) => byDate(groupBy, on(shifted)) };
+    }
+    case 'region':
+      return { dimension: regions, key: () => same(rollupKey) };
+    case 'province':
+      return { dimension: regions, key: () => same(sql`case when ${rollupKey} = 'foreign' then 'foreign' else left(${rollupKey}, 2) || '0000' end`) };
+    case 'category':
+      if (f.regionCode) return undefined;
+      return { dimension: 'type', key: () => same(sql`case when ${rollupKey} in ('transfer','license') then 'transfer' else ${rollupKey} end`) };
+    default:
+      if (f.regionCode) return undefined;
+      return { dimension: ROLLUP_OF[f.groupBy]!, key: () => same(rollupKey) };
+  }
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
+const firstOfMonth = (d: string) => `${d.slice(0, 7)}-01`;
+const firstOfNextMonth = (d: string) => {
+  const t = new Date(dayMs(d));
+  return isoDay(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
+};
+
+/**
+ * [from, to] (inclusive dates) as the whole months inside it, [months[0], months[1]) by their
+ * first days, plus the days before and after them; or only days when it holds no whole month.
+ */
+export function splitPeriod(from: string, to: string): { months: [string, string] | null; days: [string, string][] } {
+  const first = from.endsWith('-01') ? from : firstOfNextMonth(from);
+  const afterLast = firstOfNextMonth(to) === isoDay(dayMs(to) + DAY_MS) ? firstOfNextMonth(to) : firstOfMonth(to);
+  if (first >= afterLast) return { months: null, days: [[from, to]] };
+  const days: [string, string][] = [];
+  if (from < first) days.push([from, isoDay(dayMs(first) - DAY_MS)]);
+  if (afterLast <= to) days.push([afterLast, to]);
+  return { months: [first, afterLast], days };
+}
+
+/** The rollup rows of one dimension covering [from, to]: month rows for whole months, day rows for the rest. */
+function rollupRows(dimension: RollupDimension, from: string, to: string, regionCode: string | undefined): SQL {
+  const split = splitPeriod(from, to);
+  const region = regionCode ? sql`and ${regionCondition(r.key, regionCode)}` : sql``;
+  const select = (grain: 'day' | 'month', range: SQL) =>
+    sql`select ${r.period} as period, ${r.key} as key, ${r.contracts} as contracts, ${r.amountFen} as amount_fen, ${r.technologyAmountFen} as technology_amount_fen
+      from ${r} where ${r.dimension} = ${dimension} and ${r.grain} = ${grain} and ${range} ${region}`;
+  const parts = [
+    ...(split.months ? [select('month', sql`${r.period} >= ${split.months[0]}::date and ${r.period} < ${split.months[1]}::date`)] : []),
+    ...split.days.map(([a, b]) => select('day', sql`${r.period} between ${a}::date and ${b}::date`)),
+  ];
+  return sql.join(parts, sql` union all `);
+}
+
 const int = (v: unknown): number => Number(v ?? 0);
 
 /** SQL of the statistics: aggregates only, computed in PostgreSQL. */
 export const statsRepo = {
   /**
    * Registered contracts (status `registered` is the current version of a contract that is
-   * registered and not cancelled) of both periods, grouped; one scan per period over
-   * contracts_stats_idx.
+   * registered and not cancelled) of both periods, grouped. From contract_stats_rollup when it can
+   * answer (per key, a row per whole month and per remaining day), otherwise from the contracts
+   * themselves, index-only over contracts_stats_idx. Both give the same figures; groups with no
+   * contract in either period (rollup rows whose contracts were all cancelled) are left out, as the
+   * contracts would leave them.
    */
   async contractFigures(db: Executor, f: FigureFilter): Promise<FigureRow[]> {
-    const regionFilter = f.regionCode ? sql`and ${regionCondition(f.side === 'seller' ? c.sellerRegionCode : c.buyerRegionCode, f.regionCode)}` : sql``;
-    const branch = (period: 0 | 1, from: string, to: string) => {
-      const k = keyOf(f.groupBy, f.side, period === 1);
-      return sql`select ${sql.raw(String(period))} as p, ${k.text} as key, count(*) as n,
-          coalesce(sum(${c.amountFen}), 0) as amount, coalesce(sum(${c.technologyAmountFen}), 0) as tech
+    const plan = rollupPlan(f);
+    const branch = (p: 0 | 1, from: string, to: string) => {
+      if (plan) {
+        const k = plan.key(p === 1);
+        return sql`select ${sql.raw(String(p))} as p, ${k.text} as key, sum(u.contracts) as n, sum(u.amount_fen) as amount, sum(u.technology_amount_fen) as tech
+          from (${rollupRows(plan.dimension, from, to, f.regionCode)}) u
+          ${k.group ? sql`group by ${k.group}` : sql``}`;
+      }
+      const k = contractKey(f.groupBy, f.side, p === 1);
+      const regionFilter = f.regionCode ? sql`and ${regionCondition(f.side === 'seller' ? c.sellerRegionCode : c.buyerRegionCode, f.regionCode)}` : sql``;
+      return sql`select ${sql.raw(String(p))} as p, ${k.text} as key, count(*) as n,
+          sum(${c.amountFen}) as amount, sum(${c.technologyAmountFen}) as tech
         from ${c}
         where ${c.status} = 'registered' and ${c.registeredOn} between ${from}::date and ${to}::date ${regionFilter}
         ${k.group ? sql`group by ${k.group}` : sql``}`;
@@ -108,15 +207,16 @@ export const statsRepo = {
         coalesce(sum(amount) filter (where p = 1), 0)::bigint as prev_amount,
         coalesce(sum(tech) filter (where p = 1), 0)::bigint as prev_tech
       from (${branch(0, f.from, f.to)} union all ${branch(1, f.previousFrom, f.previousTo)}) x
-      group by key`);
-    return (res.rows as Record<string, unknown>[]).map((r) => ({
-      key: String(r.key),
-      count: int(r.count),
-      amount: int(r.amount),
-      technologyAmount: int(r.tech),
-      previousCount: int(r.prev_count),
-      previousAmount: int(r.prev_amount),
-      previousTechnologyAmount: int(r.prev_tech),
+      group by key
+      having coalesce(sum(n), 0) > 0`);
+    return (res.rows as Record<string, unknown>[]).map((row) => ({
+      key: String(row.key),
+      count: int(row.count),
+      amount: int(row.amount),
+      technologyAmount: int(row.tech),
+      previousCount: int(row.prev_count),
+      previousAmount: int(row.prev_amount),
+      previousTechnologyAmount: int(row.prev_tech),
     }));
   },
 

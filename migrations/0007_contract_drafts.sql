@@ -1,0 +1,4 @@
+ALTER TABLE "contracts" DROP CONSTRAINT "contracts_amounts_check";--> statement-breakpoint
+ALTER TABLE "contracts" DROP CONSTRAINT "contracts_dates_check";--> statement-breakpoint
+ALTER TABLE "contracts" ADD CONSTRAINT "contracts_amounts_check" CHECK ("contracts"."amount_fen" >= 0 and "contracts"."technology_amount_fen" >= 0 and ("contracts"."status" = 'draft' or ("contracts"."amount_fen" > 0 and "contracts"."technology_amount_fen" <= "contracts"."amount_fen")));--> statement-breakpoint
+ALTER TABLE "contracts" ADD CONSTRAINT "contracts_dates_check" CHECK ("contracts"."status" = 'draft' or ("contracts"."valid_from" <= "contracts"."valid_to" and "contracts"."signed_on" <= "contracts"."valid_to"));

@@ -1,0 +1,2 @@
+DROP INDEX "deals_listing_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "deals_listing_key" ON "deals" USING btree ("listing_id") WHERE "deals"."listing_id" is not null and "deals"."stage" <> 'cancelled';
