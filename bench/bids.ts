@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { fail, parseArgs } from '../src/cli/args.js';
+import { numberFlag, parseArgs } from '../src/cli/args.js';
 import { createServices } from '../src/container.js';
 import { systemClock } from '../src/lib/clock.js';
 import { money } from '../src/lib/http.js';
@@ -18,13 +18,7 @@ import { startAppServer } from './server-process.js';
 //                        --data-dir .data/bench-bids --pg-port 54343 --cpu-prof DIR]`
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseArgs(process.argv.slice(2));
-const num = (name: string, dflt: number) => {
-  const v = flags[name];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail(`--${name} takes a positive number`);
-  return n;
-};
+const num = (name: string, dflt: number) => numberFlag(flags, name, dflt);
 const opts = {
   duration: num('duration', 10),
   warmup: num('warmup', 3),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { fail, parseArgs } from '../src/cli/args.js';
+import { numberFlag, parseArgs } from '../src/cli/args.js';
 import { benchParties, CONTRACT_COLUMNS, contractBatchParams, contractBatchSql, DOCUMENT_PREFIX, FIRST_DAY, LAST_DAY } from './contract-rows.js';
 import { cpuMsOfTree, postmasterPid } from './cpu.js';
 import { openBenchDatabase } from './db.js';
@@ -17,13 +17,7 @@ import { startAppServer } from './server-process.js';
 // registered contracts; the issue's bar: groupBy=month p99 ≤ 200 ms at 1,000,000.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseArgs(process.argv.slice(2));
-const num = (name: string, dflt: number) => {
-  const v = flags[name];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail(`--${name} takes a positive number`);
-  return n;
-};
+const num = (name: string, dflt: number) => numberFlag(flags, name, dflt);
 const opts = {
   rows: num('rows', 1_000_000),
   batch: num('batch', 50_000),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type Result } from 'autocannon';
-import { fail, parseArgs } from '../src/cli/args.js';
+import { fail, numberFlag, parseArgs } from '../src/cli/args.js';
 import { cpuMsOfTree, postmasterPid } from './cpu.js';
 import { benchDatabaseFlags, openBenchDatabase } from './db.js';
 import { generate, generateFlags } from './generate.js';
@@ -13,13 +13,7 @@ import { brokerToken, ensureSearchIndex, searchQueries } from './setup.js';
 // `npm run bench [-- --duration 10 --warmup 3 --connections 50 --only achievement-get --force --skip-generate --strict --cpu-prof DIR]`
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseArgs(process.argv.slice(2));
-const num = (name: string, dflt: number) => {
-  const v = flags[name];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) fail(`--${name} takes a positive number`);
-  return n;
-};
+const num = (name: string, dflt: number) => numberFlag(flags, name, dflt);
 const opts = {
   duration: num('duration', 10),
   warmup: num('warmup', 3),

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, parseArgs } from '../src/cli/args.js';
+import { fail, numberFlag, parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createCatalogService } from '../src/modules/catalog/catalog.service.js';
@@ -23,13 +23,7 @@ import { startAppServer, type ServerProcess } from './server-process.js';
 // each one's latency runs from the approving response to the first GET /v1/search that returns it.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { flags } = parseArgs(process.argv.slice(2));
-const num = (name: string, dflt: number, min = 1) => {
-  const v = flags[name];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min) fail(`--${name} takes a number ≥ ${min}`);
-  return n;
-};
+const num = (name: string, dflt: number, min = 1) => numberFlag(flags, name, dflt, min);
 const ENGINES = ['postgres', 'meilisearch'] as const;
 type EngineName = (typeof ENGINES)[number];
 const opts = {

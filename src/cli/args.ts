@@ -21,3 +21,12 @@ export function fail(message: string): never {
   console.error(message);
   process.exit(2);
 }
+
+/** A numeric `--name` flag, `dflt` when absent; anything not a number ≥ `min` stops the tool. */
+export function numberFlag(flags: Record<string, string | true>, name: string, dflt: number, min = Number.MIN_VALUE): number {
+  const v = flags[name];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) fail(min === Number.MIN_VALUE ? `--${name} takes a positive number` : `--${name} takes a number ≥ ${min}`);
+  return n;
+}
