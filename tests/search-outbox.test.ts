@@ -374,6 +374,29 @@ describe('outbox relay on Meilisearch (fake): outages, retries, dead letters', (
     expect(fakeIds().filter((id) => ids.includes(id))).toHaveLength(75);
   });
 
+  it('a relay that takes over (a restart, another process) releases what the previous holder backed off for an outage', async () => {
+    await ctx.services.searchRelay.drain();
+    await fake.down();
+    const { achievements } = ctx.services;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await achievements.create(actor, { ...input(), title: `接管前的成果 ${i}` })).achievement.id);
+    for (const id of ids) await achievements.submit(actor, id);
+    for (const id of ids) await achievements.review(adminActor, id, { decision: 'approve' });
+    // The server's relay backs the rows off several times, then "dies" with its memory of the outage.
+    for (let i = 0; i < 4; i++) await ctx.services.searchRelay.drain();
+    const backedOff = await outboxRows(ctx, `reason = 'change'`);
+    expect(backedOff.length).toBeGreaterThan(0);
+    expect(backedOff.every((r) => new Date(r.next_attempt_at).getTime() > ctx.clock.now().getTime())).toBe(true);
+    await fake.up();
+    // A new relay (what a restarted process builds) has seen no outage itself; the clock has not
+    // moved, so without the takeover release the rows would wait out their backoff.
+    const successor = createSearchRelay({ db: ctx.db.db, repo: searchRepo, engine: ctx.services.searchEngine, clock: ctx.clock });
+    const ticks = await successor.drain();
+    expect(ticks.some((t) => t.released > 0)).toBe(true);
+    expect(await outboxRows(ctx, `reason = 'change'`)).toEqual([]);
+    expect(fakeIds()).toEqual(await publishedIds(ctx));
+  });
+
   it('retries a rejected delivery with exponential backoff and dead-letters it after the maximum attempts', async () => {
     const { id } = (await ctx.services.achievements.create(actor, { ...input(), title: '被拒绝的文档' })).achievement;
     await ctx.services.achievements.submit(actor, id);

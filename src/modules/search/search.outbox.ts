@@ -97,6 +97,8 @@ export function createSearchRelay(deps: RelayDeps) {
   let configured = false;
   /** kinds whose engine calls failed transiently: recovery releases the rows that backed off meanwhile */
   const outage = new Set<SearchKind>();
+  /** kinds whose lock this relay won on its previous tick */
+  const holding = new Set<SearchKind>();
 
   /** Sends the current state of these rows; returns what went in (for the expiry schedule). */
   async function deliver(tx: Executor, kind: SearchKind, ids: string[], now: Date) {
@@ -140,7 +142,18 @@ export function createSearchRelay(deps: RelayDeps) {
   async function tick(kind: SearchKind): Promise<TickResult> {
     const result: TickResult = { kind, skipped: false, claimed: 0, upserted: 0, removed: 0, failed: 0, dead: 0, released: 0 };
     return db.transaction(async (tx) => {
-      if (!(await repo.tryRelayLock(tx, kind))) return { ...result, skipped: true };
+      if (!(await repo.tryRelayLock(tx, kind))) {
+        holding.delete(kind);
+        return { ...result, skipped: true };
+      }
+      // A relay that takes over a kind (first tick after a start, or after standing by) does not
+      // know whether the previous holder saw an outage: rows it backed off for one could wait up to
+      // maxDelayMs although the engine is back. Treat the takeover as a possible outage, so the
+      // first idle tick pings the engine and releases them.
+      if (!holding.has(kind)) {
+        holding.add(kind);
+        outage.add(kind);
+      }
       const now = clock.now();
       const claimed = await repo.claimDue(tx, kind, now, opts.batchSize);
       result.claimed = claimed.length;
