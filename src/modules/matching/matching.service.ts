@@ -78,7 +78,7 @@ export function createMatchingService(deps: MatchingDeps) {
         q ? engine.search(kind, { q, match: 'any', filters: { ...base, fieldCodes: fields }, limit: POOL }) : undefined,
         q ? engine.search(kind, { q, match: 'any', filters: base, limit: POOL / 2 }) : undefined,
         more ? engine.search(kind, { q: more, match: 'any', filters: base, limit: POOL / 2 }) : undefined,
-        engine.search(kind, { filters: { ...base, fieldCodes: source.fieldCodes }, sort: 'newest', limit: POOL / 2 }),
+        engine.search(kind, { filters: { ...base, fieldCodes: source.fieldCodes }, sort: 'newest', limit: POOL / 2, count: false }),
       ]);
       const out = new Map<string, SearchDocument>();
       for (const r of results) for (const h of r?.hits ?? []) out.set(h.id, h.document);

@@ -103,6 +103,8 @@ export interface SearchQuery {
   sort?: SearchSort | undefined;
   limit: number;
   offset?: number | undefined;
+  /** false: the caller never reads `total` (matching's retrievals), so an engine may skip counting */
+  count?: boolean | undefined;
 }
 
 export interface SearchHit<D> {

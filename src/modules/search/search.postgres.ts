@@ -75,14 +75,14 @@ export function createPostgresEngine(db: Db): SearchEngine {
           : db.execute(sql`select null::int as total, ${t.id} as id, ${score} as score, ${t.document} as document from ${t} where ${ranked} order by ${order} ${limit}`);
       const [rows, totalRows, facetRows] = await Promise.all([
         page,
-        text || anyTerm ? undefined : db.execute<{ total: number }>(sql`select count(*)::int as total from ${t} where ${where}`),
+        text || anyTerm || query.count === false ? undefined : db.execute<{ total: number }>(sql`select count(*)::int as total from ${t} where ${where}`),
         facets.length > 0 ? db.execute<{ facet: SearchFacet; value: string; count: number }>(facetQuery(where, facets)) : Promise.resolve({ rows: [] }),
       ]);
       const out: SearchResult<DocumentOf<K>>['facets'] = {};
       for (const f of facets) out[f] = {};
       for (const r of facetRows.rows) out[r.facet]![r.value] = Number(r.count);
       const hits = rows.rows.filter((r) => r.id !== null);
-      const total = totalRows?.rows[0]?.total ?? rows.rows[0]?.total ?? (anyTerm ? (query.offset ?? 0) + hits.length : 0);
+      const total = totalRows?.rows[0]?.total ?? rows.rows[0]?.total ?? (anyTerm || query.count === false ? (query.offset ?? 0) + hits.length : 0);
       return {
         hits: hits.map((r) => ({ id: r.id!, score: Number(r.score), document: r.document })),
         total,
