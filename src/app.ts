@@ -9,6 +9,7 @@ import shutdownPlugin from './plugins/shutdown.js';
 import textGuardPlugin from './plugins/text-guard.js';
 import swaggerPlugin from './plugins/swagger.js';
 import authPlugin from './plugins/auth.js';
+import policyPlugin from './plugins/policy.js';
 import sandboxClockPlugin from './plugins/sandbox-clock.js';
 import { healthRoutes } from './plugins/health.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps, services: Services = createService
   await app.register(textGuardPlugin);
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { tokens: services.tokens });
+  await app.register(policyPlugin, { enforce: config.NODE_ENV !== 'production' });
   await app.register(sandboxClockPlugin, { sandbox: services.sandbox });
 
   await app.register(healthRoutes);

@@ -23,8 +23,9 @@ export function problems<const S extends readonly number[]>(...statuses: S): { [
   return out as { [K in S[number]]: typeof ProblemSchema };
 }
 
+// Strict like every request object: an unknown key in a body is refused (400), never silently dropped.
 export const MoneySchema = z
-  .object({
+  .strictObject({
     amount: z.number().int().min(0).max(1e15).describe('Integer fen (1/100 CNY)'),
     currency: z.literal('CNY'),
   })
