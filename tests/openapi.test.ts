@@ -12,7 +12,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-type Operation = { operationId?: string; tags?: string[]; summary?: string; responses?: Record<string, unknown>; security?: unknown[] };
+type Operation = { operationId?: string; tags?: string[]; summary?: string; responses?: Record<string, { content?: Record<string, unknown> }>; security?: unknown[] };
 
 describe('OpenAPI document', () => {
   it('matches the committed openapi/openapi.json (run npm run openapi:export after changing routes)', async () => {
@@ -37,6 +37,10 @@ describe('OpenAPI document', () => {
         const needsAuth = op.security?.length === 1;
         if (needsAuth) expect(statuses, `${where} documents 401`).toContain('401');
         if (['post', 'patch', 'put'].includes(method)) expect(statuses, `${where} documents 400`).toContain('400');
+        // As the error handler sends them; generated clients type error bodies by this media type.
+        for (const status of statuses.filter((s) => Number(s) >= 400)) {
+          expect(Object.keys(op.responses?.[status]?.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+        }
       }
     }
   });
@@ -73,7 +77,7 @@ describe('operations', () => {
     // must stay exactly what the plugin sets per request with this configuration.
     const expected = {
       'content-security-policy':
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: validator.swagger.io;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'origin-agent-cluster': '?1',

@@ -5,7 +5,7 @@ import { isConnectionFailure } from '../db/errors.js';
 import { AppError, type FieldError } from '../lib/errors.js';
 import type { Problem } from '../lib/http.js';
 
-const TITLES: Record<number, string> = {
+export const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

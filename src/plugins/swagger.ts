@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { TITLES } from './errors.js';
 
 export const OPENAPI_INFO = {
   title: 'TechBridge API',
@@ -12,6 +13,28 @@ export const OPENAPI_INFO = {
     'with a stable `code`. Money is integer fen: `{ "amount": 1250000, "currency": "CNY" }`.',
   license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
 };
+
+type Responses = Record<string, { description?: string; content?: Record<string, unknown> }>;
+
+/**
+ * Routes declare their errors with problems() as plain schemas, which @fastify/swagger documents
+ * as application/json; the error handler sends them as application/problem+json (RFC 9457), and
+ * generated clients pick the body type by media type, so the document must say so.
+ */
+function documentProblemMediaType<T extends object>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Record<string, { responses?: Responses } | undefined>> }).paths ?? {};
+  for (const pathItem of Object.values(paths)) {
+    for (const operation of Object.values(pathItem)) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) < 400 || json === undefined) continue;
+        response.content = { 'application/problem+json': json };
+        if (response.description === 'Default Response') response.description = TITLES[Number(status)] ?? 'Error';
+      }
+    }
+  }
+  return doc;
+}
 
 export default fp(
   async (app) => {
@@ -34,7 +57,7 @@ export default fp(
         },
       },
       transform: jsonSchemaTransform,
-      transformObject: jsonSchemaTransformObject,
+      transformObject: (input) => documentProblemMediaType(jsonSchemaTransformObject(input)),
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   },
