@@ -137,6 +137,8 @@ interface Measured {
   p99Ms: number;
   errors: number;
   cpuMsPerAcceptedBid: { server: number | null; postgres: number | null; loadGenerator: number };
+  /** accepted bids per transaction that accepted any (group commit), warm-up included: bids sharing an xmin */
+  bidsPerTransaction: number | null;
   loadAverage: { start: number[]; end: number[] };
   invariants: { auctionsChecked: number; bids: number; violations: number; byKind: Partial<Record<string, number>>; unansweredAtStop: number; first: Violation[] };
 }
@@ -235,6 +237,9 @@ async function measure(s: Scenario, bidders: Bidder[]): Promise<Measured> {
     violations.push(...check.violations);
   }
   const acknowledged = new Set(answers.filter((a) => a.status === 201).map((a) => a.bidId));
+  const perTransaction = (
+    await pool.query<{ r: number | null }>('select count(*)::float8 / nullif(count(distinct xmin::text), 0) as r from bids where listing_id = any($1)', [s.listingIds])
+  ).rows[0]!.r;
   unanswered = bids - acknowledged.size;
   const inFlightAtStops = 2 * opts.connections; // the warm-up's stop and the measured run's
   if (unanswered > inFlightAtStops) violations.push({ kind: 'unacknowledged', listingId: '*', detail: `${unanswered} bids without an answer; at most ${inFlightAtStops} can be in flight at the stops` });
@@ -256,11 +261,12 @@ async function measure(s: Scenario, bidders: Bidder[]): Promise<Measured> {
       postgres: perBid(before.postgres, after.postgres),
       loadGenerator: round((self.user + self.system) / 1000 / Math.max(1, counts.accepted), 3),
     },
+    bidsPerTransaction: perTransaction === null ? null : round(perTransaction, 1),
     loadAverage: { start, end },
     invariants: { auctionsChecked: s.listingIds.length, bids, violations: violations.length, byKind: countByKind(violations), unansweredAtStop: unanswered, first: violations.slice(0, 5) },
   };
   console.log(
-    `[bench:bids] ${m.name}: ${m.acceptedPerSecond} accepted bids/s (${m.requestsPerSecond} req/s, refusals ${JSON.stringify(m.refusals)}), p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms; ` +
+    `[bench:bids] ${m.name}: ${m.acceptedPerSecond} accepted bids/s (${m.requestsPerSecond} req/s, refusals ${JSON.stringify(m.refusals)}), p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.bidsPerTransaction} bids per transaction; ` +
       `invariants: ${m.invariants.bids} bids in ${m.auctions} auctions, ${m.invariants.violations} violations`,
   );
   return m;
@@ -338,13 +344,13 @@ try {
 
   console.log(`\n${report.machine.cores} × ${report.machine.cpu}, Node ${report.machine.node}, PostgreSQL ${pgVersion} (${JSON.stringify(settings)}); ${opts.connections} connections, ${opts.duration} s after ${opts.warmup} s warm-up`);
   console.log(`statements per bid: accepted ${statements.accepted}, refused BID_TOO_LOW ${statements.refusedTooLow}, replayed ${statements.replay}\n`);
-  console.log('| scenario | accepted bids/s | req/s | 409 BID_TOO_LOW | other refusals | p50 ms | p99 ms | CPU ms per accepted bid: server · PG · autocannon | load avg (1 min) start → end | bids checked | violations |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| scenario | accepted bids/s | req/s | 409 BID_TOO_LOW | other refusals | p50 ms | p99 ms | CPU ms per accepted bid: server · PG · autocannon | bids per transaction | load avg (1 min) start → end | bids checked | violations |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cpu = (x: number | null) => (x === null ? '–' : x.toFixed(2));
   for (const m of results) {
     const other = Object.entries(m.refusals).filter(([k]) => k !== 'BID_TOO_LOW');
     console.log(
-      `| ${m.name} | ${m.acceptedPerSecond.toLocaleString('en')} | ${m.requestsPerSecond.toLocaleString('en')} | ${m.refusals.BID_TOO_LOW ?? 0} | ${other.length ? other.map(([k, v]) => `${k} ${v}`).join(', ') : 0} | ${m.p50Ms} | ${m.p99Ms} | ${cpu(m.cpuMsPerAcceptedBid.server)} · ${cpu(m.cpuMsPerAcceptedBid.postgres)} · ${cpu(m.cpuMsPerAcceptedBid.loadGenerator)} | ${m.loadAverage.start[0]} → ${m.loadAverage.end[0]} | ${m.invariants.bids.toLocaleString('en')} | ${m.invariants.violations} |`,
+      `| ${m.name} | ${m.acceptedPerSecond.toLocaleString('en')} | ${m.requestsPerSecond.toLocaleString('en')} | ${m.refusals.BID_TOO_LOW ?? 0} | ${other.length ? other.map(([k, v]) => `${k} ${v}`).join(', ') : 0} | ${m.p50Ms} | ${m.p99Ms} | ${cpu(m.cpuMsPerAcceptedBid.server)} · ${cpu(m.cpuMsPerAcceptedBid.postgres)} · ${cpu(m.cpuMsPerAcceptedBid.loadGenerator)} | ${m.bidsPerTransaction ?? '–'} | ${m.loadAverage.start[0]} → ${m.loadAverage.end[0]} | ${m.invariants.bids.toLocaleString('en')} | ${m.invariants.violations} |`,
     );
   }
   for (const m of results) for (const v of m.invariants.first) console.log(`  ${m.name}: ${v.kind} ${v.listingId}: ${v.detail}`);

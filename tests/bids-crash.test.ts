@@ -192,20 +192,24 @@ describe('a server killed (SIGKILL) during a load of bids', () => {
     expect(opened.auction?.startsAt).toBe(noticeDue.toISOString());
 
     // ── Clients whose requests died with the process retry with the same key and body: a request
-    // that had committed is replayed (same bid), one that had not is answered afresh (the auction
-    // has closed); never a second bid. ──
+    // that had committed is replayed (the same bid, or the same refusal: a batch commits its
+    // refusals' records too), one that had not is answered afresh (the auction has closed); never
+    // a second bid. ──
     const committed = new Map(
       (
-        await database.pool.query<{ key: string; id: string }>(`select key, response_body->>'id' as id from idempotency_keys where scope = any($1) and response_status = 201`, [listingIds.map(scope)])
-      ).rows.map((r) => [r.key, r.id]),
+        await database.pool.query<{ key: string; status: number; id: string | null; code: string | null }>(
+          `select key, response_status as status, response_body->>'id' as id, response_body->>'code' as code from idempotency_keys where scope = any($1)`,
+          [listingIds.map(scope)],
+        )
+      ).rows.map((r) => [r.key, r]),
     );
     let replayedAfterCrash = 0;
     for (const s of inFlight) {
       const res = await bid(restarted, s.user, s.listingId, s.amountFen, s.key);
       answers.push(answerOf(s.user, s.listingId, s.amountFen, s.key, res));
-      const id = committed.get(s.key);
-      if (id) {
-        expect(res).toMatchObject({ status: 201, replayed: true, body: { id } });
+      const stored = committed.get(s.key);
+      if (stored) {
+        expect(res).toMatchObject(stored.status === 201 ? { status: 201, replayed: true, body: { id: stored.id } } : { status: stored.status, replayed: true, body: { code: stored.code } });
         replayedAfterCrash++;
       } else {
         expect(res.status, JSON.stringify(res.body)).toBe(409);

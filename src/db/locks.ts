@@ -30,9 +30,10 @@ export async function lockListingJournal(tx: Tx, listingId: string): Promise<voi
 /**
  * The same lock as an expression, to take it inside a statement that does other work (a bid's
  * write), saving a round trip. Only in a transaction that already holds its row locks, so the
- * order row → journal is kept; call noteListingJournalLocked once that statement has run.
+ * order row → journal is kept; call noteListingJournalLocked once that statement has run. The id
+ * may be an SQL expression of type text (the id column of the locked row).
  */
-export const listingJournalLock = (listingId: string): SQL => sql`pg_advisory_xact_lock(${sql.raw(String(LISTING_JOURNAL))}, hashtext(${listingId}))`;
+export const listingJournalLock = (listingId: string | SQL): SQL => sql`pg_advisory_xact_lock(${sql.raw(String(LISTING_JOURNAL))}, hashtext(${listingId}))`;
 
 export function noteListingJournalLocked(tx: Tx, listingId: string): void {
   const set = held.get(tx) ?? new Set<string>();

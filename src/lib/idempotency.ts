@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { forgetJournalLocks } from '../db/locks.js';
 import { idempotencyKeys } from '../modules/idempotency/idempotency.tables.js';
@@ -122,6 +122,148 @@ async function runOnce<T>(db: Db, req: IdempotencyRequest, successStatus: number
     throw new AppError(result.status, stored.code, stored.message, stored.errors, REPLAYED);
   }
   return { status: result.status, body: result.body as T, replayed: true };
+}
+
+/** One request's fate in a batch: its outcome, or the error it is answered with. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A stored record as lookupQuery returns it. */
+export interface StoredAnswer {
+  userId: string;
+  key: string;
+  requestHash: string;
+  status: number;
+  body: unknown;
+  expiresAt: string;
+}
+
+const lockKey = (userId: string, key: string) => `${userId}\n${key}`;
+
+/**
+ * Idempotency-Key semantics for many requests answered by ONE transaction (the bid batch of
+ * src/modules/auctions/auctions.service.ts), giving each request the answer runIdempotent would
+ * have given it had the requests run one after another in this order. The caller runs:
+ * 1. `lockExpression()` in one statement: try-locks of the batch's distinct (user, key) pairs,
+ *    the same locks runIdempotent takes, so both detect each other's requests in flight;
+ * 2. `lookupQuery()` in a LATER statement, whose snapshot therefore follows the locks: a request
+ *    with the same key cannot commit unseen between lookup and lock (runIdempotent's retry case);
+ * 3. `load(...)`, then for each request in order `verdict(i)`: an answer already decided (409 in
+ *    flight, 422 reused key, a replay of a stored answer or of an earlier request of the same
+ *    batch), or `run`, after which `settle(i, …)` records what the request did;
+ * 4. `storeStatement()` in the same transaction as the work, so records exist iff the work commits.
+ * Two requests with one key in one batch: the first runs, the second replays its answer (the
+ * batch commits before either is answered, so the replay is true when it is sent) or gets 422.
+ */
+export class IdempotencyBatch<T> {
+  private readonly keyOf: (string | null)[];
+  private readonly hashOf: (string | null)[];
+  /** distinct lock keys in first-seen order, the order of lockExpression's booleans */
+  private readonly distinct: string[];
+  private readonly locked = new Map<string, boolean>();
+  /** the answer each key already has: a stored record, or an earlier request of this batch */
+  private readonly previous = new Map<string, { hash: string; status: number; body: unknown }>();
+  private readonly records: { userId: string; key: string; scope: string; requestHash: string; responseStatus: number; responseBody: unknown }[] = [];
+  private realNow = new Date();
+
+  constructor(
+    private readonly requests: readonly (IdempotencyRequest | undefined)[],
+    private readonly successStatus: number,
+  ) {
+    this.keyOf = requests.map((r) => (r ? lockKey(r.userId, r.key) : null));
+    this.hashOf = requests.map((r) => (r ? requestHash(r.scope, r.body) : null));
+    this.distinct = [...new Set(this.keyOf.filter((k) => k !== null))];
+  }
+
+  /** A boolean[] expression (one per distinct key) taking the try-locks; null when no request has a key. */
+  lockExpression(): SQL | null {
+    if (this.distinct.length === 0) return null;
+    return sql`(select array_agg(pg_try_advisory_xact_lock(hashtextextended(k.value, 7261002)) order by k.ordinality)
+      from jsonb_array_elements_text(${JSON.stringify(this.distinct)}::jsonb) with ordinality as k)`;
+  }
+
+  /** A json expression: the stored records of the batch's keys; null when no request has a key. */
+  lookupQuery(): SQL | null {
+    if (this.distinct.length === 0) return null;
+    const pairs = this.requests.flatMap((r) => (r ? [{ user_id: r.userId, key: r.key }] : []));
+    // One primary-key probe per key: a plain join (or a LATERAL one the planner flattens, hence
+    // the limit) lets the planner hash the keys, estimated at 100 rows as for any set-returning
+    // function, and scan the whole table, which grows all day.
+    return sql`(select coalesce(json_agg(json_build_object('userId', k.user_id, 'key', k.key, 'requestHash', k.request_hash, 'status', k.response_status,
+        'body', k.response_body, 'expiresAt', k.expires_at)), '[]'::json)
+      from (select distinct user_id, key from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as x(user_id uuid, key text)) as x
+      cross join lateral (select * from ${idempotencyKeys} as k where k.user_id = x.user_id and k.key = x.key limit 1) as k)`;
+  }
+
+  /** The results of lockExpression and lookupQuery. */
+  load(locked: readonly boolean[] | null, stored: readonly StoredAnswer[] | null): void {
+    this.distinct.forEach((k, i) => this.locked.set(k, locked?.[i] === true));
+    this.realNow = new Date(); // retention is real time: a sandbox clock jump must not expire keys
+    for (const s of stored ?? []) {
+      if (new Date(s.expiresAt) > this.realNow) this.previous.set(lockKey(s.userId, s.key), { hash: s.requestHash, status: s.status, body: s.body });
+    }
+  }
+
+  /** Request i's answer when its key already decides it; `run` when the work must run. */
+  verdict(i: number): 'run' | Settled<IdempotentOutcome<T>> {
+    const k = this.keyOf[i];
+    if (k === null || k === undefined) return 'run';
+    if (!this.locked.get(k)) return { ok: false, error: conflict('IDEMPOTENCY_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed; retry shortly') };
+    const previous = this.previous.get(k);
+    if (!previous) return 'run';
+    if (previous.hash !== this.hashOf[i]) {
+      return { ok: false, error: unprocessable('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request; use a new key for a new request') };
+    }
+    if (previous.status >= 400) {
+      const stored = previous.body as { code: string; message: string; errors?: { path: string; message: string }[] };
+      return { ok: false, error: new AppError(previous.status, stored.code, stored.message, stored.errors, REPLAYED) };
+    }
+    return { ok: true, value: { status: previous.status, body: previous.body as T, replayed: true } };
+  }
+
+  /** Records what request i did when it ran (verdict `run`) and returns its answer. */
+  settle(i: number, result: Settled<T>): Settled<IdempotentOutcome<T>> {
+    const k = this.keyOf[i];
+    const req = this.requests[i];
+    if (result.ok) {
+      if (k && req) this.remember(k, req, i, this.successStatus, result.value);
+      return { ok: true, value: { status: this.successStatus, body: result.value, replayed: false } };
+    }
+    if (k && req && isStoredError(result.error)) {
+      const e = result.error;
+      this.remember(k, req, i, e.status, { code: e.code, message: e.message, ...(e.errors ? { errors: e.errors } : {}) });
+    }
+    return result;
+  }
+
+  private remember(k: string, req: IdempotencyRequest, i: number, status: number, body: unknown): void {
+    const hash = this.hashOf[i]!;
+    const stored = toJsonValue(body ?? null);
+    this.previous.set(k, { hash, status, body: stored });
+    this.records.push({ userId: req.userId, key: req.key, scope: req.scope, requestHash: hash, responseStatus: status, responseBody: stored });
+  }
+
+  /**
+   * The insert of the answers recorded by settle, as one statement for the caller's transaction;
+   * null when there are none. A row already there for a key is an expired record (load saw it,
+   * and the key's lock has been held since): it is replaced, as runIdempotent deletes it first.
+   */
+  storeStatement(): SQL | null {
+    if (this.records.length === 0) return null;
+    const expiresAt = new Date(this.realNow.getTime() + IDEMPOTENCY_RETENTION_MS).toISOString();
+    const rows = this.records.map((r) => ({
+      user_id: r.userId,
+      key: r.key,
+      scope: r.scope,
+      request_hash: r.requestHash,
+      response_status: r.responseStatus,
+      response_body: r.responseBody,
+    }));
+    return sql`insert into ${idempotencyKeys} (user_id, key, scope, request_hash, response_status, response_body, created_at, expires_at)
+      select x.user_id, x.key, x.scope, x.request_hash, x.response_status, x.response_body, ${this.realNow.toISOString()}::timestamptz, ${expiresAt}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(user_id uuid, key text, scope text, request_hash text, response_status int, response_body jsonb)
+      on conflict (user_id, key) do update set scope = excluded.scope, request_hash = excluded.request_hash, response_status = excluded.response_status,
+        response_body = excluded.response_body, created_at = excluded.created_at, expires_at = excluded.expires_at`;
+  }
 }
 
 /** Deletes up to `limit` expired records; returns how many. */

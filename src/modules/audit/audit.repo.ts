@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Executor, Tx } from '../../db/client.js';
 import { lockListingJournal } from '../../db/locks.js';
 import { auditEntries } from './audit.tables.js';
@@ -22,6 +22,30 @@ export const auditRepo = {
       .orderBy(desc(a.seq))
       .limit(1);
     return row;
+  },
+
+  /** head() as a json scalar subquery ({seq, hash} or null), to be read inside another statement. */
+  headQuery: (listingId: string): SQL =>
+    sql`(select json_build_object('seq', ${a.seq}, 'hash', ${a.hash}) from ${a} where ${a.listingId} = ${listingId} order by ${a.seq} desc limit 1)`,
+
+  /** Entries in one insert statement, for the caller to run (inside a WITH of its own, too). */
+  insertManyStatement(rows: readonly NewAuditEntryRow[]): SQL {
+    const values = rows.map((r) => ({
+      id: r.id,
+      listing_id: r.listingId,
+      seq: r.seq,
+      action: r.action,
+      actor_user_id: r.actorUserId ?? null,
+      actor_organization_id: r.actorOrganizationId ?? null,
+      data: r.data,
+      created_at: r.createdAt.toISOString(),
+      prev_hash: r.prevHash ?? null,
+      hash: r.hash,
+    }));
+    return sql`insert into ${a} (id, listing_id, seq, action, actor_user_id, actor_organization_id, data, created_at, prev_hash, hash)
+      select x.id, x.listing_id, x.seq, x.action, x.actor_user_id, x.actor_organization_id, x.data, x.created_at, x.prev_hash, x.hash
+      from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as x(id uuid, listing_id uuid, seq int, action text, actor_user_id uuid, actor_organization_id uuid,
+        data jsonb, created_at timestamptz, prev_hash text, hash text)`;
   },
 
   async insert(db: Executor, row: NewAuditEntryRow): Promise<AuditEntryRow> {

@@ -1,12 +1,13 @@
+import type { SQL } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { badRequest, forbidden, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Actor } from '../accounts/tokens.js';
-import { toJsonObject } from '../../lib/json.js';
+import { toJsonObject, type JsonObject } from '../../lib/json.js';
 import { entryHash, type AuditActor } from './audit.hash.js';
-import type { AuditEntryRow, AuditRepo } from './audit.repo.js';
+import type { AuditEntryRow, AuditRepo, NewAuditEntryRow } from './audit.repo.js';
 import { isSellerOrAdmin, type ListingAccessLookup } from './listing-access.js';
 
 export type { AuditActor } from './audit.hash.js';
@@ -47,6 +48,39 @@ export interface ChainReport {
 
 const ACTION = /^[a-z][a-z0-9_.]{0,63}$/;
 const VERIFY_BATCH = 1000;
+
+/** The last entry of a chain: what the next one links to. */
+export type ChainHead = Pick<AuditEntryRow, 'seq' | 'hash'>;
+
+function checkedData(input: AppendInput): JsonObject {
+  if (!ACTION.test(input.action)) throw new TypeError(`audit action "${input.action}" must match ${ACTION}`);
+  return toJsonObject(input.data ?? {});
+}
+
+/** The entry after `head`, hashed: the one place an entry's fields and hash are put together. */
+function chained(head: ChainHead | null, input: AppendInput, data: JsonObject, createdAt: Date): NewAuditEntryRow {
+  const fields = {
+    listingId: input.listingId,
+    seq: (head?.seq ?? 0) + 1,
+    action: input.action,
+    actor: input.actor === 'system' ? ('system' as const) : { userId: input.actor.userId, organizationId: input.actor.organizationId },
+    data,
+    createdAt,
+    prevHash: head?.hash ?? null,
+  };
+  return {
+    id: newId(),
+    listingId: fields.listingId,
+    seq: fields.seq,
+    action: fields.action,
+    actorUserId: fields.actor === 'system' ? null : fields.actor.userId,
+    actorOrganizationId: fields.actor === 'system' ? null : fields.actor.organizationId,
+    data: fields.data,
+    createdAt: fields.createdAt,
+    prevHash: fields.prevHash,
+    hash: entryHash(fields),
+  };
+}
 
 const actorOfRow = (row: AuditEntryRow): AuditActor =>
   row.actorUserId === null || row.actorOrganizationId === null ? 'system' : { userId: row.actorUserId, organizationId: row.actorOrganizationId };
@@ -100,31 +134,36 @@ export function createAuditService(deps: AuditDeps) {
      * Runs at READ COMMITTED: the head is read after the lock, in a fresh snapshot.
      */
     async append(tx: Tx, input: AppendInput): Promise<AuditEntryRow> {
-      if (!ACTION.test(input.action)) throw new TypeError(`audit action "${input.action}" must match ${ACTION}`);
-      const data = toJsonObject(input.data ?? {});
+      const data = checkedData(input);
       await repo.lockChain(tx, input.listingId);
       const head = await repo.head(tx, input.listingId);
-      const fields = {
-        listingId: input.listingId,
-        seq: (head?.seq ?? 0) + 1,
-        action: input.action,
-        actor: input.actor === 'system' ? ('system' as const) : { userId: input.actor.userId, organizationId: input.actor.organizationId },
-        data,
-        createdAt: clock.now(),
-        prevHash: head?.hash ?? null,
-      };
-      return repo.insert(tx, {
-        id: newId(),
-        listingId: fields.listingId,
-        seq: fields.seq,
-        action: fields.action,
-        actorUserId: fields.actor === 'system' ? null : fields.actor.userId,
-        actorOrganizationId: fields.actor === 'system' ? null : fields.actor.organizationId,
-        data: fields.data,
-        createdAt: fields.createdAt,
-        prevHash: fields.prevHash,
-        hash: entryHash(fields),
-      });
+      return repo.insert(tx, chained(head ?? null, input, data, clock.now()));
+    },
+
+    /**
+     * The chain's head as a json expression ({seq, hash} or null), for a caller that appends in a
+     * statement of its own (appendStatement). It must be read in a statement that starts after
+     * the caller holds the listing's journal lock (listingJournalLock in src/db/locks.ts), so that
+     * it is the committed head and stays so until the caller's transaction ends.
+     */
+    headQuery: (listingId: string): SQL => repo.headQuery(listingId),
+
+    /**
+     * Entries following `head`, chained in the given order, as one insert statement (null for none)
+     * that the caller runs in its transaction, under the journal lock it held when it read the head.
+     * The bid batch writes its entries this way, with its other rows, in one round trip.
+     */
+    appendStatement(head: ChainHead | null, inputs: readonly AppendInput[]): SQL | null {
+      if (inputs.length === 0) return null;
+      const createdAt = clock.now();
+      const rows: NewAuditEntryRow[] = [];
+      let prev = head;
+      for (const input of inputs) {
+        const row = chained(prev, input, checkedData(input), createdAt);
+        rows.push(row);
+        prev = { seq: row.seq, hash: row.hash };
+      }
+      return repo.insertManyStatement(rows);
     },
 
     /** GET /v1/listings/{id}/audit: the seller's members and admins; anyone else gets 404. */

@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound } from '../../lib/errors.js';
@@ -42,6 +43,19 @@ export function createLiveService(deps: LiveDeps) {
       await repo.lockStream(tx, listingId);
       const id = await repo.insertAndNotify(tx, { listingId, type, data: payload, createdAt: clock.now() });
       return { id };
+    },
+
+    /**
+     * publish for many events of one listing in one statement that the caller composes with its
+     * own writes (the bid batch): `insert` returns the new ids in the given order, `notify(name)`
+     * selects the notification from the WITH entry named `name` that holds insert's rows. The
+     * caller must hold the listing's journal lock (listingJournalLock in src/db/locks.ts).
+     */
+    publishStatement(listingId: string, events: readonly { type: ListingEventType; data: Record<string, unknown> }[]): { insert: SQL; notify: (inserted: SQL) => SQL } | null {
+      if (events.length === 0) return null;
+      const createdAt = clock.now();
+      const insert = repo.insertManyStatement(events.map((ev) => ({ listingId, type: ev.type, data: toJsonObject(ev.data), createdAt })));
+      return { insert, notify: repo.notifyNewest };
     },
 
     /**
