@@ -44,6 +44,8 @@ import { createContractsService } from './modules/contracts/contracts.service.js
 import { statsRepo } from './modules/stats/stats.repo.js';
 import { createStatsService } from './modules/stats/stats.service.js';
 import { recordAll } from './lib/changes.js';
+import { createReadCache } from './lib/read-cache.js';
+import { createReadCacheListener, createReadCacheRecorder } from './lib/read-cache.listen.js';
 import { interestsRepo } from './modules/interests/interests.repo.js';
 import { subscriptionsRepo } from './modules/interests/interests.outbox.repo.js';
 import { createDisclosureGrants, createInterestsService } from './modules/interests/interests.service.js';
@@ -90,8 +92,22 @@ export function createServices(deps: AppDeps) {
   const searchEngine = config.MEILI_URL
     ? createMeilisearchEngine({ url: config.MEILI_URL, apiKey: config.MEILI_MASTER_KEY, indexPrefix: config.MEILI_INDEX_PREFIX, requestTimeoutMs: config.MEILI_TIMEOUT_MS })
     : createPostgresEngine(db);
-  // The search index and saved searches both follow achievement and need changes through their outboxes.
-  const changes = recordAll(createOutboxRecorder({ repo: searchRepo, clock }), createPublicationRecorder({ repo: subscriptionsRepo, clock }));
+  // Public bodies of achievements, needs and their list pages; every process's cache hears of each
+  // committed change through NOTIFY (the listener is started by the server; tests start it by hand).
+  const readCache = createReadCache({
+    clock,
+    enabled: config.READ_CACHE,
+    maxBytes: config.READ_CACHE_MAX_BYTES,
+    maxAgeMs: config.READ_CACHE_MAX_AGE_MS,
+    verify: config.NODE_ENV !== 'production',
+  });
+  const readCacheListener = createReadCacheListener({
+    cache: readCache,
+    connect: () => new pg.Client({ connectionString: database.pool.options.connectionString, keepAlive: true, application_name: 'techbridge-read-cache' }),
+  });
+  // The search index and saved searches both follow achievement and need changes through their
+  // outboxes; read caches through a NOTIFY.
+  const changes = recordAll(createOutboxRecorder({ repo: searchRepo, clock }), createPublicationRecorder({ repo: subscriptionsRepo, clock }), createReadCacheRecorder());
   const search = createSearchService({ db, repo: searchRepo, engine: searchEngine, clock, catalog });
   // Started by the server (src/server.ts); tests tick it by hand.
   const searchRelay = createSearchRelay({
@@ -106,8 +122,8 @@ export function createServices(deps: AppDeps) {
   const matching = createMatchingService({ db, repo: matchingRepo, engine: searchEngine, clock, catalog });
   // An accepted interest discloses a row's contact and confidential detail to the interested organization.
   const disclosures = createDisclosureGrants(interestsRepo);
-  const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes, disclosures });
-  const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes, disclosures });
+  const achievements = createAchievementsService({ db, repo: achievementsRepo, clock, catalog, changes, disclosures, readCache });
+  const needs = createNeedsService({ db, repo: needsRepo, clock, catalog, changes, disclosures, readCache });
   const interests = createInterestsService({ db, repo: interestsRepo, clock });
   const webhookPolicy = { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, allowedHosts: config.WEBHOOK_ALLOWED_HOSTS };
   const subscriptions = createSubscriptionsService({ db, repo: subscriptionsRepo, clock, catalog, webhookPolicy });
@@ -161,7 +177,7 @@ export function createServices(deps: AppDeps) {
   const sandbox = createSandboxService({ db, repo: sandboxRepo, clock: sandboxClock, listingsRepo, transitions });
   const listingScheduler = createListingScheduler({ db, clock, transitions, intervalMs: config.LISTING_SCHEDULER_INTERVAL_MS, guard: sandbox.guardTick });
   const stats = createStatsService({ db, repo: statsRepo, clock, catalog });
-  return { catalog, calendar, tokens, accounts, achievements, achievementsImport, needs, search, searchEngine, searchRelay, matching, audit, live, listings, registrations, auctions, transitions, listingScheduler, deals, contracts, stats, sandbox, interests, subscriptions, notifications, notificationRelay };
+  return { catalog, calendar, tokens, accounts, achievements, achievementsImport, needs, readCache, readCacheListener, search, searchEngine, searchRelay, matching, audit, live, listings, registrations, auctions, transitions, listingScheduler, deals, contracts, stats, sandbox, interests, subscriptions, notifications, notificationRelay };
 }
 
 export type Services = ReturnType<typeof createServices>;

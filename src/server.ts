@@ -36,10 +36,12 @@ async function main() {
     else app.log.info({ signal }, 'shutting down');
     // The HTTP server stops taking work first (running requests finish; new ones get 503 with
     // Connection: close) while the background loops wind down; the database goes last.
-    await Promise.all([app.close(), services.listingScheduler.stop(), services.searchRelay.stop(), services.notificationRelay.stop()]);
+    await Promise.all([app.close(), services.listingScheduler.stop(), services.searchRelay.stop(), services.notificationRelay.stop(), services.readCacheListener.stop()]);
     await infra.close();
   });
   await app.listen({ host: config.HOST, port: config.PORT });
+  // The public read cache serves nothing until it listens for changes (READ_CACHE=false: never).
+  services.readCacheListener.start(app.log);
   // Time-driven listing transitions (end of notice, auction close) run without any client call.
   services.listingScheduler.start(app.log);
   // The search outbox relay: achievements and needs reach the engine after their transaction commits.

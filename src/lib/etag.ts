@@ -1,5 +1,6 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { preconditionFailed } from './errors.js';
+import { matchesIfNoneMatch, type ReadResult } from './read-cache.js';
 
 /** Weak-free ETag from a row's version: `"<version>"`. */
 export const etagOf = (version: number): string => `"${version}"`;
@@ -14,4 +15,16 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   const m = /^(?:W\/)?"(\d{1,9})"$/.exec(header.trim());
   if (!m) throw preconditionFailed('If-Match must be an ETag this API issued, such as "3"');
   return Number(m[1]);
+}
+
+/**
+ * Answers a cacheable read: a public body goes out as it is (the bytes the route's serializer
+ * wrote when it was stored), or 304 when If-None-Match names its ETag; a value is returned for
+ * the route to serialize.
+ */
+export function sendRead<T>(request: FastifyRequest, reply: FastifyReply, r: ReadResult<T>): T | FastifyReply {
+  if (r.etag !== undefined) reply.header('etag', r.etag);
+  if ('value' in r) return r.value;
+  if (matchesIfNoneMatch(request.headers['if-none-match'], r.etag)) return reply.code(304).send();
+  return reply.header('content-type', 'application/json; charset=utf-8').send(r.body);
 }

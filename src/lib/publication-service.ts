@@ -30,6 +30,8 @@ export interface LifecycleDeps<Row extends LifecycleRow, Patch extends Lifecycle
     update(db: Executor, id: string, expectedVersion: number, patch: Patch): Promise<Row | undefined>;
   };
   toDto(row: Row, viewer: Actor | null, now: Date): Dto;
+  /** after the change committed: the public read cache of this process evicts at once (read-your-write) */
+  committed?(id: string): void;
 }
 
 /**
@@ -46,7 +48,7 @@ export function createLifecycle<Row extends LifecycleRow, Patch extends Lifecycl
     opts: { allowAdmin?: boolean; expectedVersion?: number | undefined },
     decide: (row: Row, now: Date) => Patch,
   ): Promise<{ dto: Dto; version: number }> {
-    return withTransaction(db, async (tx) => {
+    const out = await withTransaction(db, async (tx) => {
       const now = clock.now();
       const row = assertOwner(actor, await repo.findForUpdate(tx, id), now, what, opts.allowAdmin);
       if (opts.expectedVersion !== undefined && opts.expectedVersion !== row.version) throw preconditionFailed();
@@ -55,6 +57,8 @@ export function createLifecycle<Row extends LifecycleRow, Patch extends Lifecycl
       await changes.record(tx, entity, id, updated.status === 'published' && row.status !== 'published' ? 'published' : 'changed');
       return { dto: toDto(updated, actor, now), version: updated.version };
     });
+    deps.committed?.(id);
+    return out;
   }
 
   return {

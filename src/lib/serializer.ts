@@ -105,17 +105,27 @@ export function projectionOf(schema: $ZodType): Project | undefined {
  * response fails as before, and a projection that differs from zod's output is an error.
  */
 export function createSerializerCompiler(opts: { verify: boolean }): FastifySerializerCompiler<unknown> {
-  return (route) => {
-    const zod = zodSerializerCompiler(route as Parameters<typeof zodSerializerCompiler>[0]);
-    const schema = route.schema as unknown;
-    const project = schema instanceof $ZodType ? projectionOf(schema) : undefined;
-    if (!project) return zod;
-    if (!opts.verify) return (data) => JSON.stringify(project(data));
-    return (data) => {
-      const expected = zod(data);
-      const fast = JSON.stringify(project(data));
-      if (fast !== expected) throw new Error(`response projection differs from zod for ${route.method} ${route.url}: ${fast} vs ${expected}`);
-      return fast;
-    };
+  return (route) => serializerOf(route as Parameters<typeof zodSerializerCompiler>[0], opts.verify);
+}
+
+function serializerOf(route: Parameters<typeof zodSerializerCompiler>[0], verify: boolean): (data: unknown) => string {
+  const zod = zodSerializerCompiler(route);
+  const schema = route.schema as unknown;
+  const project = schema instanceof $ZodType ? projectionOf(schema) : undefined;
+  if (!project) return zod;
+  if (!verify) return (data) => JSON.stringify(project(data));
+  return (data) => {
+    const expected = zod(data);
+    const fast = JSON.stringify(project(data));
+    if (fast !== expected) throw new Error(`response projection differs from zod for ${route.method} ${route.url}: ${fast} vs ${expected}`);
+    return fast;
   };
+}
+
+/**
+ * The serializer a route with this 200 schema gets from createSerializerCompiler, for bodies
+ * serialized ahead of the route (the public read cache sends them as they are): the same bytes.
+ */
+export function jsonSerializer(schema: $ZodType, opts: { verify: boolean; name: string }): (data: unknown) => string {
+  return serializerOf({ schema, method: 'GET', url: opts.name } as Parameters<typeof zodSerializerCompiler>[0], opts.verify);
 }

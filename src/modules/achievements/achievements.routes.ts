@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../plugins/auth.js';
 import { IdParamSchema, problems } from '../../lib/http.js';
-import { parseIfMatch, setEtag } from '../../lib/etag.js';
+import { parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
 import { lifecycleRoutes } from '../../plugins/lifecycle-routes.js';
 import {
   AchievementPageSchema,
@@ -48,7 +48,7 @@ export const achievementsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: AchievementPageSchema, ...problems(400, 401, 403) },
       },
     },
-    async (req) => achievements.list(req.actor, req.query),
+    async (req, reply) => sendRead(req, reply, await achievements.list(req.actor, req.query)),
   );
 
   app.get(
@@ -62,11 +62,7 @@ export const achievementsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: AchievementSchema, ...problems(400, 401, 404) },
       },
     },
-    async (req, reply) => {
-      const r = await achievements.get(req.actor, req.params.id);
-      setEtag(reply, r.version);
-      return r.achievement;
-    },
+    async (req, reply) => sendRead(req, reply, await achievements.get(req.actor, req.params.id)),
   );
 
   app.patch(

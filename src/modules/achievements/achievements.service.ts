@@ -5,13 +5,13 @@ import type { Clock } from '../../lib/clock.js';
 import { forbidden, type FieldError } from '../../lib/errors.js';
 import { money } from '../../lib/http.js';
 import { newId } from '../../lib/ids.js';
+import { createPublicationReads, type Page } from '../../lib/publication-reads.js';
 import { createLifecycle } from '../../lib/publication-service.js';
+import type { ReadCache, ReadResult } from '../../lib/read-cache.js';
 import {
-  assertVisible,
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
-  isDisclosed,
   isPrivileged,
   keysetPage,
   listScope,
@@ -23,7 +23,7 @@ import {
 import type { Actor } from '../accounts/tokens.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { achievementOrder, type AchievementPatch, type AchievementReadRow, type AchievementRow, type AchievementsRepo } from './achievements.repo.js';
-import type { AchievementDto, CreateAchievementInput, ListAchievementsQuery, UpdateAchievementInput } from './achievements.schemas.js';
+import { AchievementPageSchema, AchievementSchema, type AchievementDto, type CreateAchievementInput, type ListAchievementsQuery, type UpdateAchievementInput } from './achievements.schemas.js';
 
 export interface AchievementsDeps {
   db: Db;
@@ -33,6 +33,8 @@ export interface AchievementsDeps {
   changes: ChangeRecorder;
   /** accepted interests: who else sees contact and confidential detail on GET */
   disclosures: DisclosureGrants;
+  /** public bodies of GET one and list pages, evicted on every change */
+  readCache: ReadCache;
 }
 
 /** Organization kinds that post achievements (the operator reviews, it does not post). */
@@ -87,7 +89,7 @@ function columnsOf(input: UpdateAchievementInput, catalog: CatalogService): Achi
 }
 
 export function createAchievementsService(deps: AchievementsDeps) {
-  const { db, repo, clock, catalog, changes, disclosures } = deps;
+  const { db, repo, clock, catalog, changes, disclosures, readCache } = deps;
 
   function validate(input: UpdateAchievementInput, now: Date): Date | undefined {
     const errors: FieldError[] = [];
@@ -97,7 +99,27 @@ export function createAchievementsService(deps: AchievementsDeps) {
     return validUntil;
   }
 
-  const lifecycle = createLifecycle({ db, clock, changes, entity: 'achievement', what: WHAT, repo, toDto: toAchievementDto });
+  const lifecycle = createLifecycle({
+    db,
+    clock,
+    changes,
+    entity: 'achievement',
+    what: WHAT,
+    repo,
+    toDto: toAchievementDto,
+    committed: (id) => readCache.invalidate('achievement', id, 'commit'),
+  });
+  const reads = createPublicationReads({
+    db,
+    clock,
+    cache: readCache,
+    disclosures,
+    entity: 'achievement',
+    what: WHAT,
+    findForRead: repo.findForRead,
+    toDto: toAchievementDto,
+    schemas: { one: AchievementSchema, page: AchievementPageSchema },
+  });
   const result = (r: { dto: AchievementDto; version: number }): AchievementResult => ({ achievement: r.dto, version: r.version });
 
   return {
@@ -126,32 +148,30 @@ export function createAchievementsService(deps: AchievementsDeps) {
       );
     },
 
-    async get(viewer: Actor | null, id: string): Promise<AchievementResult> {
-      const now = clock.now();
-      const row = assertVisible(viewer, await repo.findForRead(db, id), now, WHAT);
-      const disclosed = await isDisclosed(disclosures, db, viewer, 'achievement', row);
-      return { achievement: toAchievementDto(row, viewer, now, disclosed), version: row.version };
-    },
+    /** The row as this viewer sees it; the public view comes from (and goes to) the read cache. */
+    get: (viewer: Actor | null, id: string): Promise<ReadResult<AchievementDto>> => reads.get(viewer, id),
 
-    async list(viewer: Actor | null, query: ListAchievementsQuery): Promise<{ items: AchievementDto[]; nextCursor: string | null }> {
+    async list(viewer: Actor | null, query: ListAchievementsQuery): Promise<ReadResult<Page<AchievementDto>>> {
       const now = clock.now();
       const scope = listScope(viewer, query, now, 'achievements');
-      const rows = await repo.list(db, {
-        scope,
-        status: query.status,
-        q: query.q,
-        fieldCode: query.field,
-        trlMin: query.trlMin,
-        stage: query.maturity,
-        transferMode: query.transferMode,
-        regionCode: query.regionCode,
-        priceMaxFen: query.priceMax,
-        sort: query.sort,
-        limit: query.limit,
-        cursor: query.cursor,
+      return reads.list(viewer, scope, query, async () => {
+        const rows = await repo.list(db, {
+          scope,
+          status: query.status,
+          q: query.q,
+          fieldCode: query.field,
+          trlMin: query.trlMin,
+          stage: query.maturity,
+          transferMode: query.transferMode,
+          regionCode: query.regionCode,
+          priceMaxFen: query.priceMax,
+          sort: query.sort,
+          limit: query.limit,
+          cursor: query.cursor,
+        });
+        const page = keysetPage(rows, query.limit, achievementOrder(query.sort, scope.kind === 'public'));
+        return { fetched: rows, shown: page.rows, page: { items: page.rows.map((r) => toAchievementDto(r, viewer, now)), nextCursor: page.nextCursor } };
       });
-      const page = keysetPage(rows, query.limit, achievementOrder(query.sort, scope.kind === 'public'));
-      return { items: page.rows.map((r) => toAchievementDto(r, viewer, now)), nextCursor: page.nextCursor };
     },
 
     /**

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../plugins/auth.js';
 import { IdParamSchema, problems } from '../../lib/http.js';
-import { parseIfMatch, setEtag } from '../../lib/etag.js';
+import { parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
 import { lifecycleRoutes } from '../../plugins/lifecycle-routes.js';
 import {
   NeedPageSchema,
@@ -48,7 +48,7 @@ export const needsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: NeedPageSchema, ...problems(400, 401, 403) },
       },
     },
-    async (req) => needs.list(req.actor, req.query),
+    async (req, reply) => sendRead(req, reply, await needs.list(req.actor, req.query)),
   );
 
   app.get(
@@ -62,11 +62,7 @@ export const needsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: NeedSchema, ...problems(400, 401, 404) },
       },
     },
-    async (req, reply) => {
-      const r = await needs.get(req.actor, req.params.id);
-      setEtag(reply, r.version);
-      return r.need;
-    },
+    async (req, reply) => sendRead(req, reply, await needs.get(req.actor, req.params.id)),
   );
 
   app.patch(

@@ -5,13 +5,13 @@ import type { Clock } from '../../lib/clock.js';
 import { forbidden, type FieldError } from '../../lib/errors.js';
 import { money } from '../../lib/http.js';
 import { newId } from '../../lib/ids.js';
+import { createPublicationReads, type Page } from '../../lib/publication-reads.js';
 import { createLifecycle } from '../../lib/publication-service.js';
+import type { ReadCache, ReadResult } from '../../lib/read-cache.js';
 import {
-  assertVisible,
   checkCatalogCodes,
   defaultValidUntil,
   fieldPathOf,
-  isDisclosed,
   isPrivileged,
   keysetPage,
   listScope,
@@ -23,7 +23,7 @@ import {
 import type { Actor } from '../accounts/tokens.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { needOrder, type NeedPatch, type NeedReadRow, type NeedRow, type NeedsRepo } from './needs.repo.js';
-import type { CreateNeedInput, ListNeedsQuery, NeedDto, UpdateNeedInput } from './needs.schemas.js';
+import { NeedPageSchema, NeedSchema, type CreateNeedInput, type ListNeedsQuery, type NeedDto, type UpdateNeedInput } from './needs.schemas.js';
 
 export interface NeedsDeps {
   db: Db;
@@ -33,6 +33,8 @@ export interface NeedsDeps {
   changes: ChangeRecorder;
   /** accepted interests: who else sees contact and confidential detail on GET */
   disclosures: DisclosureGrants;
+  /** public bodies of GET one and list pages, evicted on every change */
+  readCache: ReadCache;
 }
 
 /** Enterprises post their technology needs; brokers post them on an enterprise's behalf. */
@@ -85,8 +87,28 @@ function columnsOf(input: UpdateNeedInput, catalog: CatalogService): NeedPatch {
 }
 
 export function createNeedsService(deps: NeedsDeps) {
-  const { db, repo, clock, catalog, changes, disclosures } = deps;
-  const lifecycle = createLifecycle({ db, clock, changes, entity: 'need', what: WHAT, repo, toDto: toNeedDto });
+  const { db, repo, clock, catalog, changes, disclosures, readCache } = deps;
+  const lifecycle = createLifecycle({
+    db,
+    clock,
+    changes,
+    entity: 'need',
+    what: WHAT,
+    repo,
+    toDto: toNeedDto,
+    committed: (id) => readCache.invalidate('need', id, 'commit'),
+  });
+  const reads = createPublicationReads({
+    db,
+    clock,
+    cache: readCache,
+    disclosures,
+    entity: 'need',
+    what: WHAT,
+    findForRead: repo.findForRead,
+    toDto: toNeedDto,
+    schemas: { one: NeedSchema, page: NeedPageSchema },
+  });
   const result = (r: { dto: NeedDto; version: number }): NeedResult => ({ need: r.dto, version: r.version });
 
   function validate(input: UpdateNeedInput, now: Date): Date | undefined {
@@ -123,31 +145,29 @@ export function createNeedsService(deps: NeedsDeps) {
       );
     },
 
-    async get(viewer: Actor | null, id: string): Promise<NeedResult> {
-      const now = clock.now();
-      const row = assertVisible(viewer, await repo.findForRead(db, id), now, WHAT);
-      const disclosed = await isDisclosed(disclosures, db, viewer, 'need', row);
-      return { need: toNeedDto(row, viewer, now, disclosed), version: row.version };
-    },
+    /** The row as this viewer sees it; the public view comes from (and goes to) the read cache. */
+    get: (viewer: Actor | null, id: string): Promise<ReadResult<NeedDto>> => reads.get(viewer, id),
 
-    async list(viewer: Actor | null, query: ListNeedsQuery): Promise<{ items: NeedDto[]; nextCursor: string | null }> {
+    async list(viewer: Actor | null, query: ListNeedsQuery): Promise<ReadResult<Page<NeedDto>>> {
       const now = clock.now();
       const scope = listScope(viewer, query, now, 'needs');
-      const rows = await repo.list(db, {
-        scope,
-        status: query.status,
-        q: query.q,
-        fieldCode: query.field,
-        needType: query.needType,
-        cooperationMode: query.cooperationMode,
-        regionCode: query.regionCode,
-        budgetMinFen: query.budgetMin,
-        sort: query.sort,
-        limit: query.limit,
-        cursor: query.cursor,
+      return reads.list(viewer, scope, query, async () => {
+        const rows = await repo.list(db, {
+          scope,
+          status: query.status,
+          q: query.q,
+          fieldCode: query.field,
+          needType: query.needType,
+          cooperationMode: query.cooperationMode,
+          regionCode: query.regionCode,
+          budgetMinFen: query.budgetMin,
+          sort: query.sort,
+          limit: query.limit,
+          cursor: query.cursor,
+        });
+        const page = keysetPage(rows, query.limit, needOrder(query.sort, scope.kind === 'public'));
+        return { fetched: rows, shown: page.rows, page: { items: page.rows.map((r) => toNeedDto(r, viewer, now)), nextCursor: page.nextCursor } };
       });
-      const page = keysetPage(rows, query.limit, needOrder(query.sort, scope.kind === 'public'));
-      return { items: page.rows.map((r) => toNeedDto(r, viewer, now)), nextCursor: page.nextCursor };
     },
 
     /** Edits by the owner; see achievements for the review and renewal rule. */
