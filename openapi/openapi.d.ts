@@ -5357,6 +5357,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6165,7 +6167,10 @@ export interface operations {
                 priceMax?: number;
                 sort?: "newest" | "oldest" | "trl" | "price";
             };
-            header?: never;
+            header?: {
+                /** @description ETags from earlier answers of this URL; 304 when one is still current */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6179,6 +6184,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AchievementPage"];
                 };
+            };
+            /** @description Not Modified: an ETag in If-None-Match is current (the body is the one you have) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -6308,7 +6320,10 @@ export interface operations {
     getAchievement: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from earlier answers of this URL; 304 when one is still current */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -6324,6 +6339,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Achievement"];
                 };
+            };
+            /** @description Not Modified: an ETag in If-None-Match is current (the body is the one you have) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -6849,7 +6871,10 @@ export interface operations {
                 budgetMin?: number;
                 sort?: "newest" | "oldest" | "deadline";
             };
-            header?: never;
+            header?: {
+                /** @description ETags from earlier answers of this URL; 304 when one is still current */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6863,6 +6888,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["NeedPage"];
                 };
+            };
+            /** @description Not Modified: an ETag in If-None-Match is current (the body is the one you have) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -6992,7 +7024,10 @@ export interface operations {
     getNeed: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags from earlier answers of this URL; 304 when one is still current */
+                "if-none-match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -7008,6 +7043,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Need"];
                 };
+            };
+            /** @description Not Modified: an ETag in If-None-Match is current (the body is the one you have) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
@@ -8809,6 +8851,8 @@ export interface operations {
             /** @description Too Many Requests */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -12,7 +12,14 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-type Operation = { operationId?: string; tags?: string[]; summary?: string; responses?: Record<string, { content?: Record<string, unknown> }>; security?: unknown[] };
+type Operation = {
+  operationId?: string;
+  tags?: string[];
+  summary?: string;
+  parameters?: { in: string; name: string }[];
+  responses?: Record<string, { content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
+  security?: unknown[];
+};
 
 describe('OpenAPI document', () => {
   it('matches the committed openapi/openapi.json (run npm run openapi:export after changing routes)', async () => {
@@ -40,6 +47,12 @@ describe('OpenAPI document', () => {
         // As the error handler sends them; generated clients type error bodies by this media type.
         for (const status of statuses.filter((s) => Number(s) >= 400)) {
           expect(Object.keys(op.responses?.[status]?.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+        }
+        if (statuses.includes('429')) expect(Object.keys(op.responses?.['429']?.headers ?? {}), `${where} 429`).toEqual(['Retry-After']);
+        // The reads the public cache answers (src/lib/etag.ts sendRead) say how to revalidate.
+        if (['getAchievement', 'listAchievements', 'getNeed', 'listNeeds'].includes(op.operationId!)) {
+          expect(statuses, `${where} documents 304`).toContain('304');
+          expect(op.parameters?.map((p) => `${p.in}:${p.name}`), where).toContain('header:if-none-match');
         }
       }
     }

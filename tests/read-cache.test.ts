@@ -280,6 +280,8 @@ describe('public reads through the cache', () => {
     await settle();
     const one = await get(a, `/v1/achievements/${row.id}`);
     expect(one.headers.etag).toBe(`"${row.version}"`);
+    // Owners see more under the same version tag: shared caches must key on the token.
+    expect(one.headers.vary).toMatch(/(^|, *)Authorization(,|$)/);
     for (const tag of [one.headers.etag!, `W/${one.headers.etag}`, `"999", ${one.headers.etag}`, '*']) {
       const res = await get(a, `/v1/achievements/${row.id}`, { 'if-none-match': tag });
       expect(res.status, tag).toBe(304);

@@ -14,7 +14,7 @@ export const OPENAPI_INFO = {
   license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
 };
 
-type Responses = Record<string, { description?: string; content?: Record<string, unknown> }>;
+type Responses = Record<string, { description?: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
 
 /**
  * Routes declare their errors with problems() as plain schemas, which @fastify/swagger documents
@@ -30,6 +30,8 @@ function documentProblemMediaType<T extends object>(doc: T): T {
         if (Number(status) < 400 || json === undefined) continue;
         response.content = { 'application/problem+json': json };
         if (response.description === 'Default Response') response.description = TITLES[Number(status)] ?? 'Error';
+        // Every 429 the rate limiters send carries it (src/lib/rate-limit.ts); clients back off by it.
+        if (status === '429') response.headers = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } };
       }
     }
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../plugins/auth.js';
 import { IdParamSchema, problems } from '../../lib/http.js';
-import { parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
+import { conditionalRead, parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
 import { lifecycleRoutes } from '../../plugins/lifecycle-routes.js';
 import {
   AchievementPageSchema,
@@ -45,7 +45,8 @@ export const achievementsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'List published achievements (or your own with mine=true), filtered, newest first',
         querystring: ListAchievementsQuerySchema,
-        response: { 200: AchievementPageSchema, ...problems(400, 401, 403) },
+        headers: conditionalRead.headers,
+        response: { 200: AchievementPageSchema, ...conditionalRead.responses, ...problems(400, 401, 403) },
       },
     },
     async (req, reply) => sendRead(req, reply, await achievements.list(req.actor, req.query)),
@@ -59,7 +60,8 @@ export const achievementsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'One achievement (published; owners and admins see every status)',
         params: IdParamSchema,
-        response: { 200: AchievementSchema, ...problems(400, 401, 404) },
+        headers: conditionalRead.headers,
+        response: { 200: AchievementSchema, ...conditionalRead.responses, ...problems(400, 401, 404) },
       },
     },
     async (req, reply) => sendRead(req, reply, await achievements.get(req.actor, req.params.id)),

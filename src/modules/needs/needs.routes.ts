@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../plugins/auth.js';
 import { IdParamSchema, problems } from '../../lib/http.js';
-import { parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
+import { conditionalRead, parseIfMatch, sendRead, setEtag } from '../../lib/etag.js';
 import { lifecycleRoutes } from '../../plugins/lifecycle-routes.js';
 import {
   NeedPageSchema,
@@ -45,7 +45,8 @@ export const needsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'List published needs (or your own with mine=true), filtered, newest first',
         querystring: ListNeedsQuerySchema,
-        response: { 200: NeedPageSchema, ...problems(400, 401, 403) },
+        headers: conditionalRead.headers,
+        response: { 200: NeedPageSchema, ...conditionalRead.responses, ...problems(400, 401, 403) },
       },
     },
     async (req, reply) => sendRead(req, reply, await needs.list(req.actor, req.query)),
@@ -59,7 +60,8 @@ export const needsRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'One need (published; owners and admins see every status)',
         params: IdParamSchema,
-        response: { 200: NeedSchema, ...problems(400, 401, 404) },
+        headers: conditionalRead.headers,
+        response: { 200: NeedSchema, ...conditionalRead.responses, ...problems(400, 401, 404) },
       },
     },
     async (req, reply) => sendRead(req, reply, await needs.get(req.actor, req.params.id)),
